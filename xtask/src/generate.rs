@@ -1,0 +1,1 @@
+//! `cargo xtask generate`: spec → overlay → progenitor → prettyplease → checked-in Rust.
