@@ -25,7 +25,9 @@ fn operation_ids(spec: &serde_yaml::Value) -> BTreeSet<String> {
         return ids;
     };
     for item in paths.values() {
-        for method in ["get", "put", "post", "delete", "patch", "head", "options", "trace"] {
+        for method in [
+            "get", "put", "post", "delete", "patch", "head", "options", "trace",
+        ] {
             if let Some(id) = item
                 .get(method)
                 .and_then(|op| op.get("operationId"))
@@ -55,7 +57,11 @@ fn every_spec_operation_has_a_test() {
     let text = std::fs::read_to_string(root.join("../spec/sparkbot.yaml")).expect("spec exists");
     let spec: serde_yaml::Value = serde_yaml::from_str(&text).expect("spec is YAML");
     let ids = operation_ids(&spec);
-    assert!(ids.len() >= 10, "suspiciously few operations: {}", ids.len());
+    assert!(
+        ids.len() >= 10,
+        "suspiciously few operations: {}",
+        ids.len()
+    );
     let sources = test_sources(&root.join("tests"));
     let missing: Vec<String> = ids
         .iter()

@@ -6,9 +6,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
-use progenitor::{
-    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
-};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
 use crate::{open_enums, overlay, spec_io, workspace_root};
@@ -51,7 +49,11 @@ pub fn run(spec_path: &Path, check: bool, verbose: bool) -> anyhow::Result<ExitC
         } else {
             std::fs::write(&target, &output.contents)
                 .with_context(|| format!("cannot write {}", target.display()))?;
-            eprintln!("wrote {} ({} lines)", output.path, output.contents.lines().count());
+            eprintln!(
+                "wrote {} ({} lines)",
+                output.path,
+                output.contents.lines().count()
+            );
         }
     }
     if !check {
@@ -73,7 +75,12 @@ pub fn run(spec_path: &Path, check: bool, verbose: bool) -> anyhow::Result<ExitC
             output.path
         );
         if verbose {
-            eprintln!("{}", diff.unified_diff().context_radius(3).header("committed", "generated"));
+            eprintln!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header("committed", "generated")
+            );
         }
     }
     eprintln!("run `cargo xtask generate` and commit the result (add -v to see the diff)");
@@ -84,9 +91,11 @@ pub fn run(spec_path: &Path, check: bool, verbose: bool) -> anyhow::Result<ExitC
 pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<String>)> {
     open_enums::reject_inline_enums(raw)?;
     let mut value = raw.clone();
-    let log = overlay::apply(&mut value);
+    let mut log = overlay::apply(&mut value);
     let enums = open_enums::collect(&value)?;
+    let (mock_value, mock_log) = overlay::for_mocks(&value);
     let spec = spec_io::to_openapi(value, label)?;
+    let mock_spec = spec_io::to_openapi(mock_value, label)?;
 
     let mut settings = GenerationSettings::new();
     settings
@@ -102,10 +111,9 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     }
 
     let mut generator = Generator::new(&settings);
-    let client = guarded(|| generator.generate_tokens(&spec)).map_err(|failure| {
-        anyhow::anyhow!("{}", explain_failure(&spec, &settings, failure))
-    })?;
-    let mock = guarded(|| generator.httpmock(&spec, "sparkbot_api"))
+    let client = guarded(|| generator.generate_tokens(&spec))
+        .map_err(|failure| anyhow::anyhow!("{}", explain_failure(&spec, &settings, failure)))?;
+    let mock = guarded(|| generator.httpmock(&mock_spec, "sparkbot_api"))
         .map_err(|failure| anyhow::anyhow!("generating the httpmock module: {failure}"))?;
 
     let mut client_file: syn::File =
@@ -120,16 +128,18 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     let mock_file: syn::File =
         syn::parse2(mock).context("progenitor emitted httpmock tokens that are not a Rust file")?;
 
-    let header = header(label, &log, enums.len());
+    let client_header = header(label, &log, enums.len());
+    log.extend(mock_log);
+    let mock_header = header(label, &log, enums.len());
     Ok((
         vec![
             Output {
                 path: CLIENT_FILE,
-                contents: format!("{header}{}", prettyplease::unparse(&client_file)),
+                contents: format!("{client_header}{}", prettyplease::unparse(&client_file)),
             },
             Output {
                 path: MOCK_FILE,
-                contents: format!("{header}{}", prettyplease::unparse(&mock_file)),
+                contents: format!("{mock_header}{}", prettyplease::unparse(&mock_file)),
             },
         ],
         log,
@@ -215,7 +225,9 @@ fn explain_failure(
         for (method, op) in item.iter() {
             let mut single = spec.clone();
             let mut only = item.clone();
-            for m in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+            for m in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
                 if m != method {
                     set_operation(&mut only, m, None);
                 }
@@ -259,4 +271,3 @@ fn set_operation(item: &mut openapiv3::PathItem, method: &str, op: Option<openap
     };
     *slot = op;
 }
-

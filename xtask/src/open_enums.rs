@@ -74,7 +74,10 @@ fn is_component_schema(pointer: &str) -> bool {
 
 /// Collects the named string enums of `components/schemas`, sorted by name.
 pub fn collect(spec: &Value) -> anyhow::Result<Vec<OpenEnum>> {
-    let Some(schemas) = spec.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return Ok(Vec::new());
     };
     let mut enums = Vec::new();
@@ -88,9 +91,9 @@ pub fn collect(spec: &Value) -> anyhow::Result<Vec<OpenEnum>> {
         let values = values
             .iter()
             .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .with_context(|| format!("components/schemas/{name}: non-string enum value {v}"))
+                v.as_str().map(str::to_owned).with_context(|| {
+                    format!("components/schemas/{name}: non-string enum value {v}")
+                })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let description = schema
@@ -136,9 +139,15 @@ pub fn tokens(e: &OpenEnum) -> anyhow::Result<TokenStream> {
     for value in &e.values {
         let v = variant_name(value);
         if v == "Unknown" {
-            bail!("{}: value {value:?} collides with the Unknown fallback", e.name);
+            bail!(
+                "{}: value {value:?} collides with the Unknown fallback",
+                e.name
+            );
         }
-        if variants.iter().any(|(existing, _): &(String, String)| *existing == v) {
+        if variants
+            .iter()
+            .any(|(existing, _): &(String, String)| *existing == v)
+        {
             bail!("{}: two values map to the variant name {v}", e.name);
         }
         variants.push((v, value.clone()));
@@ -276,7 +285,10 @@ mod tests {
             }}
         });
         let err = reject_inline_enums(&spec).unwrap_err().to_string();
-        assert!(err.contains("/components/schemas/Obj/properties/p"), "{err}");
+        assert!(
+            err.contains("/components/schemas/Obj/properties/p"),
+            "{err}"
+        );
         assert!(!err.contains("Named"), "{err}");
     }
 

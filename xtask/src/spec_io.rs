@@ -16,8 +16,8 @@ pub fn parse_text(text: &str, origin: &str) -> anyhow::Result<serde_json::Value>
 
 /// Reads a spec file into a JSON value.
 pub fn read_value(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     parse_text(&text, &path.display().to_string())
 }
 
