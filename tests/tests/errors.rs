@@ -1,0 +1,280 @@
+//! How server faults surface through the low-level client: every 4xx/5xx keeps its status,
+//! headers and the API's `errorCode`; garbage bodies and transport failures never panic.
+
+use std::time::Duration;
+
+use sparkbot_api::{ApiKey, ClientConfig, Error, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, server};
+
+fn error_response(
+    err: Error<sparkbot_api::types::ApiError>,
+) -> sparkbot_api::ResponseValue<sparkbot_api::types::ApiError> {
+    match err {
+        Error::ErrorResponse(rv) => rv,
+        other => panic!("expected ErrorResponse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_keeps_status_and_error_code() {
+    let server = server().await;
+    let mock = server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.client_error(
+            401,
+            &api_error(401, "auth:invalid_token", "Invalid API key"),
+        );
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    mock.assert();
+    let rv = error_response(err);
+    assert_eq!(rv.status().as_u16(), 401);
+    assert_eq!(rv.error_code.as_deref(), Some("auth:invalid_token"));
+    assert_eq!(rv.message.as_deref(), Some("Invalid API key"));
+}
+
+#[tokio::test]
+async fn not_found_is_a_typed_error() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.device_id(&DEVICE_ID.parse().unwrap()).into_inner());
+        then.not_found(&api_error(404, "device:not_found", "Device not found"));
+    });
+    let rv = error_response(
+        client(&server)
+            .get_device()
+            .device_id(DEVICE_ID)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(rv.status().as_u16(), 404);
+    assert_eq!(rv.error_code.as_deref(), Some("device:not_found"));
+}
+
+#[tokio::test]
+async fn rate_limit_exposes_retry_after_and_is_retryable() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.too_many_requests(&api_error(429, "rate_limit", "Too many requests"))
+            .into_inner()
+            .header("Retry-After", "7");
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable());
+    let rv = error_response(err);
+    assert_eq!(rv.status().as_u16(), 429);
+    assert_eq!(rv.headers().get("retry-after").unwrap(), "7");
+}
+
+#[tokio::test]
+async fn server_error_is_typed() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.server_error(500, &api_error(500, "server:error", "boom"));
+    });
+    let rv = error_response(
+        client(&server)
+            .get_device()
+            .device_id(DEVICE_ID)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(rv.status().as_u16(), 500);
+    assert_eq!(rv.message.as_deref(), Some("boom"));
+}
+
+#[tokio::test]
+async fn a_non_json_error_body_keeps_its_status_and_text() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner()
+            .status(502)
+            .header("content-type", "text/html")
+            .body("<html><h1>502 Bad Gateway</h1></html>");
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable());
+    let rv = error_response(err);
+    assert_eq!(rv.status().as_u16(), 502);
+    assert_eq!(
+        rv.headers().get(SYNTHESIZED_ERROR_HEADER).unwrap(),
+        "non-json-body"
+    );
+    assert_eq!(rv.error_code, None);
+    let raw = rv
+        .meta
+        .get(RAW_BODY_META_KEY)
+        .and_then(|v| v.as_str())
+        .unwrap();
+    assert!(raw.contains("502 Bad Gateway"), "{raw}");
+    assert!(rv.message.as_deref().unwrap().contains("text/html"));
+}
+
+#[tokio::test]
+async fn truncated_json_error_body_keeps_its_status() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner()
+            .status(404)
+            .header("content-type", "application/json")
+            .body("{\"status\": 404, \"mess");
+    });
+    let rv = error_response(
+        client(&server)
+            .get_device()
+            .device_id(DEVICE_ID)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(rv.status().as_u16(), 404);
+    assert!(rv.headers().contains_key(SYNTHESIZED_ERROR_HEADER));
+}
+
+#[tokio::test]
+async fn a_garbage_success_body_is_a_decode_error_not_a_panic() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/json")
+            .body("{\"id\": 42, \"status\": [}");
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    match err {
+        Error::InvalidResponsePayload(bytes, _) => assert!(bytes.starts_with(b"{\"id\": 42")),
+        other => panic!("expected InvalidResponsePayload, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn wrong_shaped_success_json_is_a_decode_error() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/json")
+            .body("[1, 2, 3]");
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidResponsePayload(..)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_unlisted_status_is_an_unexpected_response() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner().status(202);
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    match err {
+        Error::UnexpectedResponse(response) => assert_eq!(response.status().as_u16(), 202),
+        other => panic!("expected UnexpectedResponse, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_retryable_communication_error() {
+    // Bind and drop a listener so the port is known to be closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client =
+        sparkbot_api::Client::with_api_key(&format!("http://127.0.0.1:{port}/v1"), "k-123")
+            .unwrap();
+    let err = client
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::CommunicationError(_)), "{err:?}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_response_slower_than_the_timeout_is_a_timeout_error() {
+    let server = server().await;
+    server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner()
+            .status(200)
+            .delay(Duration::from_millis(800))
+            .body("{}");
+    });
+    let client = ClientConfig::new(
+        server.base_url(),
+        ApiKey::new(sparkbot_tests::TEST_API_KEY).unwrap(),
+    )
+    .timeout(Duration::from_millis(100))
+    .build()
+    .unwrap();
+    let err = client
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap_err();
+    match err {
+        Error::CommunicationError(e) => assert!(e.is_timeout(), "{e:?}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn invalid_input_fails_before_any_request() {
+    let server = server().await;
+    let mock = server.get_device(|when, then| {
+        when.into_inner();
+        then.ok(&sparkbot_tests::from_json(serde_json::json!({})));
+    });
+    let err = client(&server)
+        .get_device()
+        .device_id("not-a-device-id")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    mock.assert_calls(0);
+}
