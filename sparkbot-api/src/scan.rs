@@ -152,7 +152,7 @@ impl<'a> ScanDeviceQr<'a> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
-        let qr = decode(content_type, body)?;
+        let qr = decode(content_type, body, encoding.as_ref())?;
         Ok(ResponseValue::new(qr, status, headers))
     }
 }
@@ -168,7 +168,13 @@ fn accept_for(encoding: Option<&types::QrEncoding>) -> HeaderValue {
     })
 }
 
-fn decode(content_type: Option<String>, body: Bytes) -> Result<QrCode, Error<types::ApiError>> {
+/// Decodes by the `Content-Type`; when it is missing or generic, by the encoding that was asked for.
+fn decode(
+    content_type: Option<String>,
+    body: Bytes,
+    requested: Option<&types::QrEncoding>,
+) -> Result<QrCode, Error<types::ApiError>> {
+    use types::QrEncoding as E;
     let essence = content_type.as_deref().map(|c| {
         c.split(';')
             .next()
@@ -177,19 +183,23 @@ fn decode(content_type: Option<String>, body: Bytes) -> Result<QrCode, Error<typ
             .to_ascii_lowercase()
     });
     let text = |body: &Bytes| String::from_utf8_lossy(body).into_owned();
+    let json = |body: Bytes| match serde_json::from_slice(&body) {
+        Ok(map) => Ok(QrCode::Json(map)),
+        Err(e) => Err(Error::InvalidResponsePayload(body, e)),
+    };
     Ok(match essence.as_deref() {
         Some("image/svg+xml" | "image/xml+svg") => QrCode::Svg(text(&body)),
         Some("image/png") => QrCode::Png(body),
         Some("text/plain") => QrCode::Text(text(&body).trim().to_owned()),
-        Some(json) if json == "application/json" || json.ends_with("+json") => {
-            match serde_json::from_slice(&body) {
-                Ok(map) => QrCode::Json(map),
-                Err(e) => return Err(Error::InvalidResponsePayload(body, e)),
-            }
-        }
+        Some(j) if j == "application/json" || j.ends_with("+json") => json(body)?,
         // Some servers label SVG loosely; the document itself says what it is.
         _ if looks_like_svg(&body) => QrCode::Svg(text(&body)),
-        _ => QrCode::Other { content_type, body },
+        _ => match requested {
+            Some(E::Json) => json(body)?,
+            Some(E::Image) if body.starts_with(b"\x89PNG") => QrCode::Png(body),
+            Some(E::Base64 | E::Base64Uri | E::Uri) => QrCode::Text(text(&body).trim().to_owned()),
+            _ => QrCode::Other { content_type, body },
+        },
     })
 }
 
@@ -202,50 +212,75 @@ fn looks_like_svg(body: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use types::QrEncoding as E;
+
+    fn ct(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
 
     #[test]
     fn bodies_are_decoded_by_media_type() {
         let svg = Bytes::from_static(b"<svg xmlns='http://www.w3.org/2000/svg'/>");
         assert!(matches!(
-            decode(Some("image/svg+xml; charset=utf-8".into()), svg.clone()),
+            decode(ct("image/svg+xml; charset=utf-8"), svg.clone(), None),
             Ok(QrCode::Svg(_))
         ));
         assert!(matches!(
-            decode(Some("text/html".into()), svg),
+            decode(ct("text/html"), svg, None),
             Ok(QrCode::Svg(_))
         ));
         assert!(matches!(
-            decode(Some("image/png".into()), Bytes::from_static(b"\x89PNG")),
+            decode(ct("image/png"), Bytes::from_static(b"\x89PNG"), None),
             Ok(QrCode::Png(_))
         ));
         assert_eq!(
             decode(
-                Some("text/plain".into()),
-                Bytes::from_static(b"data:image/png;base64,AA\n")
+                ct("text/plain"),
+                Bytes::from_static(b"data:image/png;base64,AA\n"),
+                None
             )
             .unwrap(),
             QrCode::Text("data:image/png;base64,AA".into())
         );
         assert!(matches!(
             decode(
-                Some("application/json".into()),
-                Bytes::from_static(b"{\"qr\":\"x\"}")
+                ct("application/json"),
+                Bytes::from_static(b"{\"qr\":\"x\"}"),
+                None
             ),
             Ok(QrCode::Json(_))
         ));
         assert!(matches!(
-            decode(
-                Some("application/json".into()),
-                Bytes::from_static(b"{trunc")
-            ),
+            decode(ct("application/json"), Bytes::from_static(b"{trunc"), None),
             Err(Error::InvalidResponsePayload(..))
         ));
         assert!(matches!(
-            decode(None, Bytes::from_static(b"????")),
+            decode(None, Bytes::from_static(b"????"), None),
             Ok(QrCode::Other {
                 content_type: None,
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn without_a_content_type_the_requested_encoding_decides() {
+        let body = Bytes::from_static;
+        assert!(matches!(
+            decode(None, body(b"{\"qr\":1}"), Some(&E::Json)),
+            Ok(QrCode::Json(_))
+        ));
+        assert!(matches!(
+            decode(None, body(b"\x89PNG.."), Some(&E::Image)),
+            Ok(QrCode::Png(_))
+        ));
+        assert!(matches!(
+            decode(None, body(b"data:x"), Some(&E::Base64Uri)),
+            Ok(QrCode::Text(_))
+        ));
+        assert!(matches!(
+            decode(None, body(b"junk"), Some(&E::Image)),
+            Ok(QrCode::Other { .. })
         ));
     }
 }

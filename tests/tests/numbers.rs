@@ -67,3 +67,166 @@ async fn get_device_decodes_the_device() {
     assert_eq!(device.id.as_deref(), Some(DEVICE_ID));
     assert_eq!(device.phone.as_deref(), Some("+447362053576"));
 }
+
+#[tokio::test]
+async fn create_device_sends_the_body_and_accepts_201() {
+    let server = server().await;
+    let body: types::CreateDeviceRequest =
+        from_json(json!({"alias": "sales", "description": "EU"}));
+    let mock = server.create_device(|when, then| {
+        authed(when.body(&body).into_inner());
+        then.created(&from_json(device_json()));
+    });
+    let device = client(&server)
+        .create_device()
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+    assert_eq!(device.status().as_u16(), 201);
+    assert_eq!(device.id.as_deref(), Some(DEVICE_ID));
+}
+
+#[tokio::test]
+async fn update_device_patches_the_given_fields() {
+    let server = server().await;
+    let body: types::UpdateDeviceRequest =
+        from_json(json!({"alias": "night shift", "enabled": false}));
+    let mock = server.update_device(|when, then| {
+        authed(
+            when.device_id(&DEVICE_ID.parse().unwrap())
+                .body(&body)
+                .into_inner(),
+        );
+        then.ok(&from_json(
+            json!({"id": DEVICE_ID, "alias": "night shift", "status": "disabled"}),
+        ));
+    });
+    let device = client(&server)
+        .update_device()
+        .device_id(DEVICE_ID)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(device.status, Some(DeviceStatus::Disabled));
+}
+
+#[tokio::test]
+async fn delete_device_accepts_an_empty_204() {
+    let server = server().await;
+    let mock = server.delete_device(|when, then| {
+        authed(when.device_id(&DEVICE_ID.parse().unwrap()).into_inner());
+        then.no_content();
+    });
+    let response = client(&server)
+        .delete_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+    assert_eq!(response.status().as_u16(), 204);
+}
+
+#[tokio::test]
+async fn get_device_health_returns_the_untyped_report() {
+    let server = server().await;
+    let mock = server.get_device_health(|when, then| {
+        authed(when.device_id(&DEVICE_ID.parse().unwrap()).into_inner());
+        then.ok(&types::DeviceHealth(
+            json!({"status": "ok", "session": "online"}),
+        ));
+    });
+    let health = client(&server)
+        .get_device_health()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(health["session"], "online");
+}
+
+#[tokio::test]
+async fn delete_device_chats_posts_the_phones() {
+    let server = server().await;
+    let body: types::DeleteDeviceChatsRequest =
+        from_json(json!({"phones": ["+447362053576", "+34600111222"]}));
+    let mock = server.delete_device_chats(|when, then| {
+        authed(
+            when.device_id(&DEVICE_ID.parse().unwrap())
+                .body(&body)
+                .into_inner(),
+        );
+        then.ok(&from_json(json!({"removed": 2})));
+    });
+    let result = client(&server)
+        .delete_device_chats()
+        .device_id(DEVICE_ID)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(result["removed"], 2);
+}
+
+#[tokio::test]
+async fn list_device_invoices_pages() {
+    let server = server().await;
+    let mock = server.list_device_invoices(|when, then| {
+        let when = when
+            .device_id(&DEVICE_ID.parse().unwrap())
+            .page(0)
+            .size(std::num::NonZeroU64::new(10).unwrap());
+        authed(when.into_inner());
+        then.ok(&vec![from_json(json!({"id": "inv_1", "total": 29.0}))]);
+    });
+    let invoices = client(&server)
+        .list_device_invoices()
+        .device_id(DEVICE_ID)
+        .page(0u64)
+        .size(10u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(invoices[0].id.as_deref(), Some("inv_1"));
+}
+
+#[tokio::test]
+async fn download_device_invoice_pdf_streams_bytes() {
+    use futures::TryStreamExt;
+    let server = server().await;
+    let mock = server.download_device_invoice_pdf(|when, then| {
+        let when = when.device_id(&DEVICE_ID.parse().unwrap());
+        authed(when.into_inner().path_includes("/invoices/"));
+        then.into_inner()
+            .status(200)
+            .header("content-type", "application/pdf")
+            .body("%PDF-1.7 fake");
+    });
+    let invoice_id = "5f0a1b2c3d4e5f6a7b8c9d0f";
+    let stream = client(&server)
+        .download_device_invoice_pdf()
+        .device_id(DEVICE_ID)
+        .invoice_id(invoice_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner_stream();
+    let bytes: Vec<u8> = stream
+        .map_ok(|chunk| chunk.to_vec())
+        .try_concat()
+        .await
+        .unwrap();
+    mock.assert();
+    assert!(bytes.starts_with(b"%PDF"));
+}
