@@ -1,0 +1,148 @@
+//! A second opinion from oxidecomputer's `drift` crate.
+//!
+//! Our own rules are authoritative (they know about the Rust client); drift
+//! walks the same documents independently, and anything it flags as possibly
+//! incompatible on an operation where our rules found nothing in that
+//! direction is reported as *unclassified*, so a gap in our rules shows up as
+//! a question instead of silence. drift 0.2.0 panics (`assert!`/`todo!`) on
+//! some inputs, e.g. an added or removed media type, so it runs under
+//! `catch_unwind` and a failure only adds a note.
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use drift::{ChangeClass, ChangeComparison};
+use serde_json::Value;
+
+use super::model::{Area, Change, Class};
+use super::rules::normalise_path;
+
+/// The outcome of the cross-check.
+pub struct DriftResult {
+    /// Findings no rule of ours covered.
+    pub extra: Vec<Change>,
+    /// A note when drift could not run.
+    pub note: Option<String>,
+}
+
+/// Which side of an operation a finding concerns, for de-duplication.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Side {
+    Input,
+    Output,
+    Structural,
+}
+
+fn side_of_area(area: Area) -> Side {
+    match area {
+        Area::Parameter | Area::RequestBody => Side::Input,
+        Area::Response => Side::Output,
+        Area::Operation | Area::Security | Area::Component => Side::Structural,
+    }
+}
+
+/// Runs drift and returns what it found beyond `ours`.
+pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
+    let previous = std::panic::take_hook();
+    // Silence drift's panic message; we report the failure ourselves.
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = catch_unwind(AssertUnwindSafe(|| drift::compare(base, head)));
+    std::panic::set_hook(previous);
+    let changes = match outcome {
+        Ok(Ok(changes)) => changes,
+        Ok(Err(err)) => {
+            return DriftResult { extra: Vec::new(), note: Some(format!("drift cross-check skipped: {err:#}")) };
+        }
+        Err(_) => {
+            return DriftResult {
+                extra: Vec::new(),
+                note: Some(
+                    "drift cross-check skipped: drift 0.2.0 gave up on this pair (it cannot handle added or removed media types or path parameters); our own rules still ran"
+                        .to_string(),
+                ),
+            };
+        }
+    };
+    let covered: BTreeSet<(String, String, Side)> = ours
+        .iter()
+        .filter_map(|c| {
+            let (method, path) = c.operation.split_once(' ')?;
+            Some((method.to_string(), normalise_path(path), side_of_area(c.area)))
+        })
+        .collect();
+    let mut extra = Vec::new();
+    for change in &changes {
+        for info in &change.changes {
+            if !matches!(
+                info.class,
+                ChangeClass::BackwardIncompatible | ChangeClass::Incompatible | ChangeClass::Unhandled
+            ) {
+                continue;
+            }
+            for path in &change.paths {
+                let side = match path.comparison {
+                    ChangeComparison::Input => Side::Input,
+                    ChangeComparison::Output => Side::Output,
+                    ChangeComparison::Structural => Side::Structural,
+                };
+                let Some(endpoint) = path.new.endpoint_base().or_else(|| path.old.endpoint_base()) else {
+                    continue;
+                };
+                let Some((route, method)) = split_endpoint(endpoint) else { continue };
+                let methods: Vec<String> = match method {
+                    Some(m) => vec![m],
+                    // A path-item-level finding concerns every method we saw on that path.
+                    None => covered
+                        .iter()
+                        .filter(|(_, p, _)| *p == normalise_path(&route))
+                        .map(|(m, _, _)| m.clone())
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                };
+                for method in methods {
+                    if covered.contains(&(method.clone(), normalise_path(&route), side)) {
+                        continue;
+                    }
+                    let (base_pointer, _) = path.new.base_and_subpath();
+                    let subpath = if info.new_subpath.is_empty() { &info.old_subpath } else { &info.new_subpath };
+                    let pointer = if subpath.is_empty() {
+                        base_pointer.to_string()
+                    } else {
+                        format!("{base_pointer}/{subpath}")
+                    };
+                    let area = match side {
+                        Side::Input if subpath.contains("param") => Area::Parameter,
+                        Side::Input => Area::RequestBody,
+                        Side::Output => Area::Response,
+                        Side::Structural => Area::Operation,
+                    };
+                    extra.push(Change {
+                        operation: format!("{method} {route}"),
+                        area,
+                        pointer,
+                        class: Class::Unclassified,
+                        rule: "drift-unmatched",
+                        message: format!(
+                            "drift reports \"{}\" ({:?}) and no rule of ours matched; review by hand",
+                            info.message, info.class
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    extra.sort();
+    extra.dedup();
+    DriftResult { extra, note: None }
+}
+
+/// `#/paths/~1a~1{id}/get` -> (`/a/{id}`, Some(`GET`)); a path-item pointer has no method.
+fn split_endpoint(pointer: &str) -> Option<(String, Option<String>)> {
+    let rest = pointer.strip_prefix("#/paths/")?;
+    let unescape = |s: &str| s.replace("~1", "/").replace("~0", "~");
+    match rest.split_once('/') {
+        Some((route, method)) => Some((unescape(route), Some(method.to_uppercase()))),
+        None => Some((unescape(rest), None)),
+    }
+}
