@@ -35,7 +35,11 @@ fn spec_diff(args: &[&str]) -> Output {
 
 fn side(dir: &Path, stem: &str) -> String {
     let yaml = dir.join(format!("{stem}.yaml"));
-    let path = if yaml.exists() { yaml } else { dir.join(format!("{stem}.json")) };
+    let path = if yaml.exists() {
+        yaml
+    } else {
+        dir.join(format!("{stem}.json"))
+    };
     path.to_string_lossy().into_owned()
 }
 
@@ -48,7 +52,12 @@ fn run_case(name: &str) {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| l.splitn(3, ' ').collect())
         .collect();
-    let mut args = vec![side(&dir, "base"), side(&dir, "head"), "--format".into(), "json".into()];
+    let mut args = vec![
+        side(&dir, "base"),
+        side(&dir, "head"),
+        "--format".into(),
+        "json".into(),
+    ];
     let accept = dir.join("accept.txt");
     if accept.exists() {
         args.push("--accept".into());
@@ -64,13 +73,24 @@ fn run_case(name: &str) {
     let context = format!("case {name}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     let report: Option<Value> = serde_json::from_str(&stdout).ok();
     let changes = || -> Vec<Value> {
-        report.as_ref().expect("a JSON report")["changes"].as_array().cloned().unwrap_or_default()
+        report.as_ref().expect("a JSON report")["changes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     };
     for line in &lines {
         match line[0] {
             "args" => {}
-            "exit" => assert_eq!(out.status.code(), Some(line[1].parse().unwrap()), "{context}"),
-            "stderr" => assert!(stderr.contains(&line[1..].join(" ")), "stderr lacks {:?}: {context}", line[1..].join(" ")),
+            "exit" => assert_eq!(
+                out.status.code(),
+                Some(line[1].parse().unwrap()),
+                "{context}"
+            ),
+            "stderr" => assert!(
+                stderr.contains(&line[1..].join(" ")),
+                "stderr lacks {:?}: {context}",
+                line[1..].join(" ")
+            ),
             "absent" => assert!(
                 !changes().iter().any(|c| c["rule"] == line[1]),
                 "rule {} should be absent: {context}",
@@ -83,7 +103,9 @@ fn run_case(name: &str) {
             "message" => {
                 let text = line[1..].join(" ");
                 assert!(
-                    changes().iter().any(|c| c["message"].as_str().unwrap_or("").contains(&text)),
+                    changes()
+                        .iter()
+                        .any(|c| c["message"].as_str().unwrap_or("").contains(&text)),
                     "no message contains {text:?}: {context}"
                 );
             }
@@ -96,7 +118,11 @@ fn run_case(name: &str) {
                 let report = report.as_ref().expect("a JSON report");
                 let text = line[1..].join(" ");
                 assert!(
-                    report["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains(&text)),
+                    report["notes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|n| n.as_str().unwrap().contains(&text)),
                     "no note contains {text:?}: {context}"
                 );
             }

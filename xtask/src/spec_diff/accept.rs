@@ -28,29 +28,51 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<Vec<Acceptance>> {
             continue;
         }
         let Some((subject, reason)) = line.split_once(": ") else {
-            bail!("{origin}:{}: expected `METHOD /path: reason`, got {line:?}", i + 1);
+            bail!(
+                "{origin}:{}: expected `METHOD /path: reason`, got {line:?}",
+                i + 1
+            );
         };
         let reason = reason.trim();
         let Some((method, target)) = subject.trim().split_once(' ') else {
-            bail!("{origin}:{}: expected `METHOD /path: reason`, got {line:?}", i + 1);
+            bail!(
+                "{origin}:{}: expected `METHOD /path: reason`, got {line:?}",
+                i + 1
+            );
         };
         let method = method.to_uppercase();
-        let known = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "SCHEMA"];
+        let known = [
+            "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "SCHEMA",
+        ];
         if !known.contains(&method.as_str()) {
-            bail!("{origin}:{}: unknown method {method:?} (expected an HTTP method or SCHEMA)", i + 1);
+            bail!(
+                "{origin}:{}: unknown method {method:?} (expected an HTTP method or SCHEMA)",
+                i + 1
+            );
         }
         let target = target.trim();
-        if target.is_empty() || reason.is_empty() || (method != "SCHEMA" && !target.starts_with('/')) {
-            bail!("{origin}:{}: expected `METHOD /path: reason` with a non-empty reason, got {line:?}", i + 1);
+        if target.is_empty()
+            || reason.is_empty()
+            || (method != "SCHEMA" && !target.starts_with('/'))
+        {
+            bail!(
+                "{origin}:{}: expected `METHOD /path: reason` with a non-empty reason, got {line:?}",
+                i + 1
+            );
         }
-        out.push(Acceptance { subject: format!("{method} {target}"), reason: reason.to_string(), line: i + 1 });
+        out.push(Acceptance {
+            subject: format!("{method} {target}"),
+            reason: reason.to_string(),
+            line: i + 1,
+        });
     }
     Ok(out)
 }
 
 /// Reads and parses an acceptance file.
 pub fn read(path: &Path) -> anyhow::Result<Vec<Acceptance>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     parse(&text, &path.display().to_string())
 }
 

@@ -51,7 +51,10 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
     let changes = match outcome {
         Ok(Ok(changes)) => changes,
         Ok(Err(err)) => {
-            return DriftResult { extra: Vec::new(), note: Some(format!("drift cross-check skipped: {err:#}")) };
+            return DriftResult {
+                extra: Vec::new(),
+                note: Some(format!("drift cross-check skipped: {err:#}")),
+            };
         }
         Err(_) => {
             return DriftResult {
@@ -67,7 +70,11 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
         .iter()
         .filter_map(|c| {
             let (method, path) = c.operation.split_once(' ')?;
-            Some((method.to_string(), normalise_path(path), side_of_area(c.area)))
+            Some((
+                method.to_string(),
+                normalise_path(path),
+                side_of_area(c.area),
+            ))
         })
         .collect();
     let mut extra = Vec::new();
@@ -75,7 +82,9 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
         for info in &change.changes {
             if !matches!(
                 info.class,
-                ChangeClass::BackwardIncompatible | ChangeClass::Incompatible | ChangeClass::Unhandled
+                ChangeClass::BackwardIncompatible
+                    | ChangeClass::Incompatible
+                    | ChangeClass::Unhandled
             ) {
                 continue;
             }
@@ -85,10 +94,16 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
                     ChangeComparison::Output => Side::Output,
                     ChangeComparison::Structural => Side::Structural,
                 };
-                let Some(endpoint) = path.new.endpoint_base().or_else(|| path.old.endpoint_base()) else {
+                let Some(endpoint) = path
+                    .new
+                    .endpoint_base()
+                    .or_else(|| path.old.endpoint_base())
+                else {
                     continue;
                 };
-                let Some((route, method)) = split_endpoint(endpoint) else { continue };
+                let Some((route, method)) = split_endpoint(endpoint) else {
+                    continue;
+                };
                 let methods: Vec<String> = match method {
                     Some(m) => vec![m],
                     // A path-item-level finding concerns every method we saw on that path.
@@ -105,7 +120,11 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
                         continue;
                     }
                     let (base_pointer, _) = path.new.base_and_subpath();
-                    let subpath = if info.new_subpath.is_empty() { &info.old_subpath } else { &info.new_subpath };
+                    let subpath = if info.new_subpath.is_empty() {
+                        &info.old_subpath
+                    } else {
+                        &info.new_subpath
+                    };
                     let pointer = if subpath.is_empty() {
                         base_pointer.to_string()
                     } else {
@@ -144,5 +163,58 @@ fn split_endpoint(pointer: &str) -> Option<(String, Option<String>)> {
     match rest.split_once('/') {
         Some((route, method)) => Some((unescape(route), Some(method.to_uppercase()))),
         None => Some((unescape(rest), None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(header: &str) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": {
+                "operationId": "getA",
+                "parameters": [{"name": header, "in": "header", "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "none"}}
+            }}}
+        })
+    }
+
+    #[test]
+    fn findings_our_rules_missed_become_unclassified() {
+        // drift keys headers case-sensitively, so a re-cased header looks removed to it.
+        let result = cross_check(&spec("X-Trace"), &spec("x-trace"), &[]);
+        assert!(result.note.is_none());
+        assert!(!result.extra.is_empty());
+        assert!(
+            result
+                .extra
+                .iter()
+                .all(|c| c.class == Class::Unclassified && c.operation == "GET /a")
+        );
+    }
+
+    #[test]
+    fn findings_on_a_covered_operation_side_are_dropped() {
+        let ours = super::super::rules::compare(&spec("X-Trace"), &spec("x-trace"));
+        assert!(ours.iter().any(|c| c.rule == "parameter-name-case-changed"));
+        let result = cross_check(&spec("X-Trace"), &spec("x-trace"), &ours);
+        assert!(result.extra.is_empty(), "{:?}", result.extra);
+    }
+
+    #[test]
+    fn endpoint_pointers_split_into_route_and_method() {
+        assert_eq!(
+            split_endpoint("#/paths/~1a~1{id}/get"),
+            Some(("/a/{id}".to_string(), Some("GET".to_string())))
+        );
+        assert_eq!(
+            split_endpoint("#/paths/~1a"),
+            Some(("/a".to_string(), None))
+        );
+        assert_eq!(split_endpoint("#/components/schemas/X"), None);
     }
 }

@@ -99,7 +99,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Entry { change, accepted }
         })
         .collect();
-    let unused: Vec<_> = accept::unused(&acceptances, &used).into_iter().cloned().collect();
+    let unused: Vec<_> = accept::unused(&acceptances, &used)
+        .into_iter()
+        .cloned()
+        .collect();
     let failed = summary.breaking > summary.accepted || (args.strict && summary.unclassified > 0);
     let report = Report {
         base: base.origin,
@@ -119,8 +122,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !matches!(args.format, Format::Text) {
         // Keep stale acceptance lines visible in CI logs whatever the format.
         for a in &report.unused_acceptances {
-            eprintln!("warning: acceptance line {} ({}) matched no breaking change; delete it", a.line, a.subject);
+            eprintln!(
+                "warning: acceptance line {} ({}) matched no breaking change; delete it",
+                a.line, a.subject
+            );
         }
     }
-    Ok(if report.failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -98,8 +98,14 @@ static EMPTY: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
 
 /// The object under `key`, or an empty one when it is missing or not an object
 /// (odd specs are compared as if the piece were absent, never panicked on).
-pub fn map_of<'a>(value: &'a serde_json::Value, key: &str) -> &'a serde_json::Map<String, serde_json::Value> {
-    value.get(key).and_then(serde_json::Value::as_object).unwrap_or(&EMPTY)
+pub fn map_of<'a>(
+    value: &'a serde_json::Value,
+    key: &str,
+) -> &'a serde_json::Map<String, serde_json::Value> {
+    value
+        .get(key)
+        .and_then(serde_json::Value::as_object)
+        .unwrap_or(&EMPTY)
 }
 
 /// Like [`map_of`], starting from an object.
@@ -107,5 +113,8 @@ pub fn map_in<'a>(
     object: &'a serde_json::Map<String, serde_json::Value>,
     key: &str,
 ) -> &'a serde_json::Map<String, serde_json::Value> {
-    object.get(key).and_then(serde_json::Value::as_object).unwrap_or(&EMPTY)
+    object
+        .get(key)
+        .and_then(serde_json::Value::as_object)
+        .unwrap_or(&EMPTY)
 }

@@ -82,7 +82,11 @@ impl Report {
             out.push('\n');
         }
         for a in &self.unused_acceptances {
-            let _ = writeln!(out, "warning: acceptance line {} ({}) matched no breaking change; delete it", a.line, a.subject);
+            let _ = writeln!(
+                out,
+                "warning: acceptance line {} ({}) matched no breaking change; delete it",
+                a.line, a.subject
+            );
         }
         for note in &self.notes {
             let _ = writeln!(out, "note: {note}");
@@ -99,7 +103,11 @@ impl Report {
         let s = &self.summary;
         let _ = writeln!(out, "| breaking | accepted | non-breaking | unclassified |");
         let _ = writeln!(out, "|---:|---:|---:|---:|");
-        let _ = writeln!(out, "| {} | {} | {} | {} |\n", s.breaking, s.accepted, s.non_breaking, s.unclassified);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |\n",
+            s.breaking, s.accepted, s.non_breaking, s.unclassified
+        );
         if !self.changes.is_empty() {
             let _ = writeln!(out, "| class | operation | where | change |");
             let _ = writeln!(out, "|---|---|---|---|");
@@ -126,7 +134,12 @@ impl Report {
             out.push('\n');
         }
         for a in &self.unused_acceptances {
-            let _ = writeln!(out, "- ⚠️ acceptance line {} (`{}`) matched no breaking change; delete it", a.line, md_escape(&a.subject));
+            let _ = writeln!(
+                out,
+                "- ⚠️ acceptance line {} (`{}`) matched no breaking change; delete it",
+                a.line,
+                md_escape(&a.subject)
+            );
         }
         for note in &self.notes {
             let _ = writeln!(out, "- note: {}", md_escape(note));
@@ -147,7 +160,10 @@ impl Report {
         if self.failed && open > 0 {
             format!("FAIL: {open} unacknowledged breaking change(s)")
         } else if self.failed {
-            format!("FAIL: {} unclassified change(s) (--strict)", self.summary.unclassified)
+            format!(
+                "FAIL: {} unclassified change(s) (--strict)",
+                self.summary.unclassified
+            )
         } else {
             "OK: no unacknowledged breaking changes".to_string()
         }

@@ -18,7 +18,11 @@ pub struct Resolved<'a> {
 /// Fails on a reference loop (`A -> B -> A` with nothing in between) or a
 /// dangling reference; the loader already rejects dangling ones, this is the
 /// belt to its braces.
-pub fn resolve<'a>(doc: &'a Value, value: &'a Value, pointer: &str) -> Result<Resolved<'a>, String> {
+pub fn resolve<'a>(
+    doc: &'a Value,
+    value: &'a Value,
+    pointer: &str,
+) -> Result<Resolved<'a>, String> {
     let mut current = value;
     let mut at = pointer.to_string();
     let mut component = None;

@@ -9,10 +9,19 @@ use super::model::{Area, Change, Class, Direction, escape, map_of};
 use super::resolve::resolve;
 use super::schema::{SchemaDiff, Side};
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Keys of operations, parameters, bodies and responses that only document.
-const DOC_KEYS: &[&str] = &["summary", "description", "externalDocs", "tags", "example", "examples"];
+const DOC_KEYS: &[&str] = &[
+    "summary",
+    "description",
+    "externalDocs",
+    "tags",
+    "example",
+    "examples",
+];
 
 /// Shared state of one comparison: both documents, the current subject, and the findings.
 pub struct Ctx<'d> {
@@ -26,7 +35,14 @@ pub struct Ctx<'d> {
 
 impl<'d> Ctx<'d> {
     /// Records a change about the current subject.
-    pub fn push(&mut self, area: Area, pointer: &str, class: Class, rule: &'static str, message: String) {
+    pub fn push(
+        &mut self,
+        area: Area,
+        pointer: &str,
+        class: Class,
+        rule: &'static str,
+        message: String,
+    ) {
         self.changes.push(Change {
             operation: self.subject.clone(),
             area,
@@ -40,7 +56,12 @@ impl<'d> Ctx<'d> {
 
 /// Compares two validated documents and returns every change found, sorted and deduplicated.
 pub fn compare(base: &Value, head: &Value) -> Vec<Change> {
-    let mut ctx = Ctx { base, head, subject: String::new(), changes: Vec::new() };
+    let mut ctx = Ctx {
+        base,
+        head,
+        subject: String::new(),
+        changes: Vec::new(),
+    };
     let (bops, hops) = (operations(base), operations(head));
     let head_paths: BTreeSet<&str> = hops.keys().map(|(p, _)| p.as_str()).collect();
     for (key, b) in &bops {
@@ -51,7 +72,11 @@ pub fn compare(base: &Value, head: &Value) -> Vec<Change> {
                 &b.pointer,
                 Class::Breaking,
                 "path-removed",
-                format!("the path {} was removed, and with it this operation{}", b.path, rust_method(b.op)),
+                format!(
+                    "the path {} was removed, and with it this operation{}",
+                    b.path,
+                    rust_method(b.op)
+                ),
             ),
             None => ctx.push(
                 Area::Operation,
@@ -87,7 +112,10 @@ pub fn compare(base: &Value, head: &Value) -> Vec<Change> {
 
 /// Report order: operations by path then method, component schemas last.
 fn sort_key(change: &Change) -> (bool, &str, usize) {
-    let (method, path) = change.operation.split_once(' ').unwrap_or(("", &change.operation));
+    let (method, path) = change
+        .operation
+        .split_once(' ')
+        .unwrap_or(("", &change.operation));
     let rank = METHODS
         .iter()
         .position(|m| m.eq_ignore_ascii_case(method))
@@ -165,7 +193,9 @@ fn operation_id(op: &Value) -> Option<&str> {
 }
 
 fn rust_method(op: &Value) -> String {
-    operation_id(op).map_or_else(String::new, |id| format!(" (Rust method `{}`)", snake_case(id)))
+    operation_id(op).map_or_else(String::new, |id| {
+        format!(" (Rust method `{}`)", snake_case(id))
+    })
 }
 
 /// progenitor names builder methods after the snake-cased `operationId`.
@@ -215,7 +245,14 @@ fn compare_operation<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
         ),
         _ => {}
     }
-    let handled = ["operationId", "parameters", "requestBody", "responses", "security", "deprecated"];
+    let handled = [
+        "operationId",
+        "parameters",
+        "requestBody",
+        "responses",
+        "security",
+        "deprecated",
+    ];
     let (bo, ho) = (b.op.as_object(), h.op.as_object());
     if let (Some(bo), Some(ho)) = (bo, ho) {
         let keys: BTreeSet<&str> = bo.keys().chain(ho.keys()).map(String::as_str).collect();
@@ -259,7 +296,10 @@ fn compare_operation<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
                 &h.pointer,
                 Class::Unclassified,
                 "operation-changed-unrecognised",
-                format!("operation keys without a rule changed: {}", other.join(", ")),
+                format!(
+                    "operation keys without a rule changed: {}",
+                    other.join(", ")
+                ),
             );
         }
     }
@@ -292,15 +332,35 @@ fn params<'d>(doc: &'d Value, op: &Op<'d>) -> BTreeMap<ParamKey, Param<'d>> {
     let mut out = BTreeMap::new();
     // Path-item parameters first, so operation-level ones override them.
     let sources = [
-        (op.path_item.get("parameters"), format!("{}/parameters", op.path_item_pointer)),
-        (op.op.get("parameters"), format!("{}/parameters", op.pointer)),
+        (
+            op.path_item.get("parameters"),
+            format!("{}/parameters", op.path_item_pointer),
+        ),
+        (
+            op.op.get("parameters"),
+            format!("{}/parameters", op.pointer),
+        ),
     ];
     for (list, list_pointer) in sources {
-        let Some(list) = list.and_then(Value::as_array) else { continue };
+        let Some(list) = list.and_then(Value::as_array) else {
+            continue;
+        };
         for (i, raw) in list.iter().enumerate() {
-            let Ok(p) = resolve(doc, raw, &format!("{list_pointer}/{i}")) else { continue };
-            let name = p.value.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-            let location = p.value.get("in").and_then(Value::as_str).unwrap_or("").to_string();
+            let Ok(p) = resolve(doc, raw, &format!("{list_pointer}/{i}")) else {
+                continue;
+            };
+            let name = p
+                .value
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let location = p
+                .value
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let key = match location.as_str() {
                 "path" => (
                     "path".to_string(),
@@ -312,7 +372,15 @@ fn params<'d>(doc: &'d Value, op: &Op<'d>) -> BTreeMap<ParamKey, Param<'d>> {
                 "header" => (location.clone(), name.to_lowercase()),
                 _ => (location.clone(), name.clone()),
             };
-            out.insert(key, Param { name, location, value: p.value, pointer: p.pointer });
+            out.insert(
+                key,
+                Param {
+                    name,
+                    location,
+                    value: p.value,
+                    pointer: p.pointer,
+                },
+            );
         }
     }
     out
@@ -346,9 +414,17 @@ fn parameters<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
         }
         let required = is_required(hparam.value) || hparam.location == "path";
         let (class, rule, why) = if required {
-            (Class::Breaking, "parameter-added-required", "old callers do not send it")
+            (
+                Class::Breaking,
+                "parameter-added-required",
+                "old callers do not send it",
+            )
         } else {
-            (Class::NonBreaking, "parameter-added-optional", "old callers may omit it")
+            (
+                Class::NonBreaking,
+                "parameter-added-optional",
+                "old callers may omit it",
+            )
         };
         ctx.push(
             Area::Parameter,
@@ -379,6 +455,18 @@ fn compare_parameter<'d>(ctx: &mut Ctx<'d>, b: &Param<'d>, h: &Param<'d>) {
             ),
         );
     }
+    if b.name != h.name && b.location == "header" {
+        ctx.push(
+            Area::Parameter,
+            &format!("{}/name", h.pointer),
+            Class::NonBreaking,
+            "parameter-name-case-changed",
+            format!(
+                "header `{}` is now spelled `{}`: header names are case-insensitive and the snake-cased Rust setter is unchanged",
+                b.name, h.name
+            ),
+        );
+    }
     match (is_required(b.value), is_required(h.value)) {
         (false, true) => ctx.push(
             Area::Parameter,
@@ -396,7 +484,9 @@ fn compare_parameter<'d>(ctx: &mut Ctx<'d>, b: &Param<'d>, h: &Param<'d>) {
         ),
         _ => {}
     }
-    let (Some(bo), Some(ho)) = (b.value.as_object(), h.value.as_object()) else { return };
+    let (Some(bo), Some(ho)) = (b.value.as_object(), h.value.as_object()) else {
+        return;
+    };
     let keys: BTreeSet<&str> = bo.keys().chain(ho.keys()).map(String::as_str).collect();
     let changed = |k: &&str| bo.get(*k) != ho.get(*k);
     let docs: Vec<&str> = keys
@@ -426,15 +516,28 @@ fn compare_parameter<'d>(ctx: &mut Ctx<'d>, b: &Param<'d>, h: &Param<'d>) {
             &h.pointer,
             Class::Breaking,
             "parameter-serialization-changed",
-            format!("{what}: serialization changed ({}): the value goes on the wire differently", wire.join(", ")),
+            format!(
+                "{what}: serialization changed ({}): the value goes on the wire differently",
+                wire.join(", ")
+            ),
         );
     }
     let other: Vec<&str> = keys
         .iter()
         .copied()
         .filter(|k| {
-            !["name", "in", "required", "schema", "deprecated", "style", "explode", "allowReserved", "allowEmptyValue"]
-                .contains(k)
+            ![
+                "name",
+                "in",
+                "required",
+                "schema",
+                "deprecated",
+                "style",
+                "explode",
+                "allowReserved",
+                "allowEmptyValue",
+            ]
+            .contains(k)
                 && !DOC_KEYS.contains(k)
                 && !k.starts_with("x-")
         })
@@ -451,8 +554,14 @@ fn compare_parameter<'d>(ctx: &mut Ctx<'d>, b: &Param<'d>, h: &Param<'d>) {
     }
     match (bo.get("schema"), ho.get("schema")) {
         (Some(bs), Some(hs)) => SchemaDiff::new(ctx, Direction::Request, Area::Parameter).compare(
-            Side { value: bs, pointer: &format!("{}/schema", b.pointer) },
-            Side { value: hs, pointer: &format!("{}/schema", h.pointer) },
+            Side {
+                value: bs,
+                pointer: &format!("{}/schema", b.pointer),
+            },
+            Side {
+                value: hs,
+                pointer: &format!("{}/schema", h.pointer),
+            },
             !is_required(b.value) && !is_required(h.value),
         ),
         (None, None) => {}
@@ -469,13 +578,23 @@ fn compare_parameter<'d>(ctx: &mut Ctx<'d>, b: &Param<'d>, h: &Param<'d>) {
 // -------------------------------------------------------------- request body
 
 fn request_body<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
-    let base_body = b.op.get("requestBody").map(|v| resolve(ctx.base, v, &format!("{}/requestBody", b.pointer)));
-    let head_body = h.op.get("requestBody").map(|v| resolve(ctx.head, v, &format!("{}/requestBody", h.pointer)));
+    let base_body =
+        b.op.get("requestBody")
+            .map(|v| resolve(ctx.base, v, &format!("{}/requestBody", b.pointer)));
+    let head_body =
+        h.op.get("requestBody")
+            .map(|v| resolve(ctx.head, v, &format!("{}/requestBody", h.pointer)));
     let pointer = format!("{}/requestBody", h.pointer);
     let (bb, hb) = match (base_body, head_body) {
         (None, None) => return,
         (Some(Err(e)), _) | (_, Some(Err(e))) => {
-            ctx.push(Area::RequestBody, &pointer, Class::Unclassified, "schema-ref-unresolvable", e);
+            ctx.push(
+                Area::RequestBody,
+                &pointer,
+                Class::Unclassified,
+                "schema-ref-unresolvable",
+                e,
+            );
             return;
         }
         (Some(Ok(bb)), None) => {
@@ -490,9 +609,17 @@ fn request_body<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
         }
         (None, Some(Ok(hb))) => {
             let (class, rule, why) = if is_required(hb.value) {
-                (Class::Breaking, "request-body-added-required", "a required body was added: old callers send none")
+                (
+                    Class::Breaking,
+                    "request-body-added-required",
+                    "a required body was added: old callers send none",
+                )
             } else {
-                (Class::NonBreaking, "request-body-added-optional", "an optional body was added")
+                (
+                    Class::NonBreaking,
+                    "request-body-added-optional",
+                    "an optional body was added",
+                )
             };
             ctx.push(Area::RequestBody, &hb.pointer, class, rule, why.to_string());
             return;
@@ -516,8 +643,24 @@ fn request_body<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
         ),
         _ => {}
     }
-    docs_and_unrecognised(ctx, Area::RequestBody, bb.value, hb.value, &hb.pointer, &["content", "required"]);
-    content(ctx, Direction::Request, Area::RequestBody, bb.value, &bb.pointer, hb.value, &hb.pointer, true);
+    docs_and_unrecognised(
+        ctx,
+        Area::RequestBody,
+        bb.value,
+        hb.value,
+        &hb.pointer,
+        &["content", "required"],
+    );
+    content(
+        ctx,
+        Direction::Request,
+        Area::RequestBody,
+        bb.value,
+        &bb.pointer,
+        hb.value,
+        &hb.pointer,
+        true,
+    );
 }
 
 /// Compares `content` maps (media type -> schema) of bodies or responses.
@@ -534,7 +677,11 @@ fn content<'d>(
 ) {
     let bc = map_of(b, "content");
     let hc = map_of(h, "content");
-    let side = if dir == Direction::Request { "request" } else { "response" };
+    let side = if dir == Direction::Request {
+        "request"
+    } else {
+        "response"
+    };
     for (media, bm) in bc {
         let bmp = format!("{bp}/content/{}", escape(media));
         let hmp = format!("{hp}/content/{}", escape(media));
@@ -542,16 +689,35 @@ fn content<'d>(
             let (class, why) = if dir == Direction::Request || success {
                 (Class::Breaking, "old callers and clients still use it")
             } else {
-                (Class::NonBreaking, "this is an error response; the typed error is lost")
+                (
+                    Class::NonBreaking,
+                    "this is an error response; the typed error is lost",
+                )
             };
-            let rule = if dir == Direction::Request { "request-media-type-removed" } else { "response-media-type-removed" };
-            ctx.push(area, &bmp, class, rule, format!("{side} media type `{media}` was removed: {why}"));
+            let rule = if dir == Direction::Request {
+                "request-media-type-removed"
+            } else {
+                "response-media-type-removed"
+            };
+            ctx.push(
+                area,
+                &bmp,
+                class,
+                rule,
+                format!("{side} media type `{media}` was removed: {why}"),
+            );
             continue;
         };
         match (bm.get("schema"), hm.get("schema")) {
             (Some(bs), Some(hs)) => SchemaDiff::new(ctx, dir, area).compare(
-                Side { value: bs, pointer: &format!("{bmp}/schema") },
-                Side { value: hs, pointer: &format!("{hmp}/schema") },
+                Side {
+                    value: bs,
+                    pointer: &format!("{bmp}/schema"),
+                },
+                Side {
+                    value: hs,
+                    pointer: &format!("{hmp}/schema"),
+                },
                 false,
             ),
             (None, None) => {}
@@ -566,7 +732,11 @@ fn content<'d>(
         docs_and_unrecognised(ctx, area, bm, hm, &hmp, &["schema"]);
     }
     for media in hc.keys().filter(|m| !bc.contains_key(*m)) {
-        let rule = if dir == Direction::Request { "request-media-type-added" } else { "response-media-type-added" };
+        let rule = if dir == Direction::Request {
+            "request-media-type-added"
+        } else {
+            "response-media-type-added"
+        };
         ctx.push(
             area,
             &format!("{hp}/content/{}", escape(media)),
@@ -578,8 +748,17 @@ fn content<'d>(
 }
 
 /// Reports documentation-only keys as non-breaking and any other unhandled key as unclassified.
-fn docs_and_unrecognised(ctx: &mut Ctx<'_>, area: Area, b: &Value, h: &Value, hp: &str, handled: &[&str]) {
-    let (Some(bo), Some(ho)) = (b.as_object(), h.as_object()) else { return };
+fn docs_and_unrecognised(
+    ctx: &mut Ctx<'_>,
+    area: Area,
+    b: &Value,
+    h: &Value,
+    hp: &str,
+    handled: &[&str],
+) {
+    let (Some(bo), Some(ho)) = (b.as_object(), h.as_object()) else {
+        return;
+    };
     let keys: BTreeSet<&str> = bo.keys().chain(ho.keys()).map(String::as_str).collect();
     let docs: Vec<&str> = keys
         .iter()
@@ -588,7 +767,13 @@ fn docs_and_unrecognised(ctx: &mut Ctx<'_>, area: Area, b: &Value, h: &Value, hp
         .filter(|k| bo.get(*k) != ho.get(*k))
         .collect();
     if !docs.is_empty() {
-        ctx.push(area, hp, Class::NonBreaking, "docs-changed", format!("documentation changed ({})", docs.join(", ")));
+        ctx.push(
+            area,
+            hp,
+            Class::NonBreaking,
+            "docs-changed",
+            format!("documentation changed ({})", docs.join(", ")),
+        );
     }
     let other: Vec<&str> = keys
         .iter()
@@ -641,16 +826,41 @@ fn responses<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
             }
             continue;
         };
-        let (bres, hres) = match (resolve(ctx.base, braw, &bptr), resolve(ctx.head, hraw, &hptr)) {
+        let (bres, hres) = match (
+            resolve(ctx.base, braw, &bptr),
+            resolve(ctx.head, hraw, &hptr),
+        ) {
             (Ok(x), Ok(y)) => (x, y),
             (Err(e), _) | (_, Err(e)) => {
-                ctx.push(Area::Response, &hptr, Class::Unclassified, "schema-ref-unresolvable", e);
+                ctx.push(
+                    Area::Response,
+                    &hptr,
+                    Class::Unclassified,
+                    "schema-ref-unresolvable",
+                    e,
+                );
                 continue;
             }
         };
-        content(ctx, Direction::Response, Area::Response, bres.value, &bres.pointer, hres.value, &hres.pointer, is_success(status));
+        content(
+            ctx,
+            Direction::Response,
+            Area::Response,
+            bres.value,
+            &bres.pointer,
+            hres.value,
+            &hres.pointer,
+            is_success(status),
+        );
         headers(ctx, bres.value, &bres.pointer, hres.value, &hres.pointer);
-        docs_and_unrecognised(ctx, Area::Response, bres.value, hres.value, &hres.pointer, &["content", "headers"]);
+        docs_and_unrecognised(
+            ctx,
+            Area::Response,
+            bres.value,
+            hres.value,
+            &hres.pointer,
+            &["content", "headers"],
+        );
     }
     for status in hr.keys().filter(|s| !br.contains_key(*s)) {
         let hptr = format!("{}/responses/{}", h.pointer, escape(status));
@@ -692,13 +902,22 @@ fn headers<'d>(ctx: &mut Ctx<'d>, b: &'d Value, bp: &str, h: &'d Value, hp: &str
             );
             continue;
         };
-        let (Ok(bres), Ok(hres)) = (resolve(ctx.base, braw, &bptr), resolve(ctx.head, hraw, &hptr)) else {
+        let (Ok(bres), Ok(hres)) = (
+            resolve(ctx.base, braw, &bptr),
+            resolve(ctx.head, hraw, &hptr),
+        ) else {
             continue;
         };
         if let (Some(bs), Some(hs)) = (bres.value.get("schema"), hres.value.get("schema")) {
             SchemaDiff::new(ctx, Direction::Response, Area::Response).compare(
-                Side { value: bs, pointer: &format!("{}/schema", bres.pointer) },
-                Side { value: hs, pointer: &format!("{}/schema", hres.pointer) },
+                Side {
+                    value: bs,
+                    pointer: &format!("{}/schema", bres.pointer),
+                },
+                Side {
+                    value: hs,
+                    pointer: &format!("{}/schema", hres.pointer),
+                },
                 false,
             );
         }
@@ -724,9 +943,15 @@ fn effective_security<'d>(doc: &'d Value, op: &Op<'d>) -> (Option<BTreeSet<Strin
         Some(list) => (Some(list), format!("{}/security", op.pointer)),
         None => (doc.get("security"), "#/security".to_string()),
     };
-    let Some(list) = list.and_then(Value::as_array) else { return (None, pointer) };
+    let Some(list) = list.and_then(Value::as_array) else {
+        return (None, pointer);
+    };
     let alternatives: BTreeSet<String> = list.iter().map(Value::to_string).collect();
-    if alternatives.is_empty() || list.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())) {
+    if alternatives.is_empty()
+        || list
+            .iter()
+            .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+    {
         (None, pointer)
     } else {
         (Some(alternatives), pointer)
@@ -742,7 +967,8 @@ fn security(ctx: &mut Ctx<'_>, b: &Op<'_>, h: &Op<'_>) {
             &hptr,
             Class::Breaking,
             "security-added",
-            "the operation now requires credentials where it needed none: old callers send none".to_string(),
+            "the operation now requires credentials where it needed none: old callers send none"
+                .to_string(),
         ),
         (Some(_), None) => ctx.push(
             Area::Security,
@@ -768,7 +994,9 @@ fn security(ctx: &mut Ctx<'_>, b: &Op<'_>, h: &Op<'_>) {
 /// removing one removes a public type.
 fn components(ctx: &mut Ctx<'_>) {
     let schemas = |doc: &'_ Value| -> serde_json::Map<String, Value> {
-        doc.get("components").map(|c| map_of(c, "schemas").clone()).unwrap_or_default()
+        doc.get("components")
+            .map(|c| map_of(c, "schemas").clone())
+            .unwrap_or_default()
     };
     let (bs, hs) = (schemas(ctx.base), schemas(ctx.head));
     for name in bs.keys().filter(|n| !hs.contains_key(*n)) {
@@ -778,7 +1006,9 @@ fn components(ctx: &mut Ctx<'_>) {
             &format!("#/components/schemas/{}", escape(name)),
             Class::Breaking,
             "component-schema-removed",
-            format!("component schema `{name}` was removed: the Rust type `types::{name}` disappears"),
+            format!(
+                "component schema `{name}` was removed: the Rust type `types::{name}` disappears"
+            ),
         );
     }
     for name in hs.keys().filter(|n| !bs.contains_key(*n)) {
@@ -790,5 +1020,23 @@ fn components(ctx: &mut Ctx<'_>) {
             "component-schema-added",
             format!("component schema `{name}` was added (new Rust type `types::{name}`)"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_matches_progenitor_method_names() {
+        assert_eq!(snake_case("sendMessage"), "send_message");
+        assert_eq!(snake_case("getQRCode"), "get_qr_code");
+        assert_eq!(snake_case("list-devices"), "list_devices");
+        assert_eq!(snake_case("reboot_device_session"), "reboot_device_session");
+    }
+
+    #[test]
+    fn path_parameter_names_do_not_identify_routes() {
+        assert_eq!(normalise_path("/d/{deviceId}/m/{id}"), "/d/{}/m/{}");
     }
 }

@@ -200,7 +200,11 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
                         "schema-composition-changed",
                         format!(
                             "`{kind}` was {}: the generated Rust type changes shape",
-                            if list(b, kind).is_some() { "removed" } else { "added" }
+                            if list(b, kind).is_some() {
+                                "removed"
+                            } else {
+                                "added"
+                            }
                         ),
                     );
                     return false;
@@ -227,15 +231,23 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
             for (name, i) in &bn {
                 match hn.get(name) {
                     Some(j) => self.compare(
-                        Side { value: &bv[*i], pointer: &format!("{bp}/{kind}/{i}") },
-                        Side { value: &hv[*j], pointer: &format!("{hp}/{kind}/{j}") },
+                        Side {
+                            value: &bv[*i],
+                            pointer: &format!("{bp}/{kind}/{i}"),
+                        },
+                        Side {
+                            value: &hv[*j],
+                            pointer: &format!("{hp}/{kind}/{j}"),
+                        },
                         false,
                     ),
                     None => self.emit(
                         &format!("{bp}/{kind}/{i}"),
                         Class::Breaking,
                         "schema-variant-removed",
-                        format!("`{kind}` variant {name} was removed: its Rust enum variant disappears"),
+                        format!(
+                            "`{kind}` variant {name} was removed: its Rust enum variant disappears"
+                        ),
                     ),
                 }
             }
@@ -264,8 +276,14 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
         if bv.len() == hv.len() {
             for (i, (bs, hs)) in bv.iter().zip(hv).enumerate() {
                 self.compare(
-                    Side { value: bs, pointer: &format!("{bp}/{kind}/{i}") },
-                    Side { value: hs, pointer: &format!("{hp}/{kind}/{i}") },
+                    Side {
+                        value: bs,
+                        pointer: &format!("{bp}/{kind}/{i}"),
+                    },
+                    Side {
+                        value: hs,
+                        pointer: &format!("{hp}/{kind}/{i}"),
+                    },
                     false,
                 );
             }
@@ -363,7 +381,8 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
                     &format!("{hp}/enum"),
                     Class::Breaking,
                     "schema-enum-dropped",
-                    "the enum constraint was dropped: the Rust enum becomes a plain type".to_string(),
+                    "the enum constraint was dropped: the Rust enum becomes a plain type"
+                        .to_string(),
                 );
                 return;
             }
@@ -382,8 +401,12 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
         let hset: BTreeSet<String> = he.iter().map(Value::to_string).collect();
         for gone in bset.difference(&hset) {
             let why = match self.dir {
-                Direction::Request => "callers sending it are rejected, and its Rust variant disappears",
-                Direction::Response => "its Rust variant disappears, so matches on it stop compiling",
+                Direction::Request => {
+                    "callers sending it are rejected, and its Rust variant disappears"
+                }
+                Direction::Response => {
+                    "its Rust variant disappears, so matches on it stop compiling"
+                }
             };
             self.emit(
                 &format!("{hp}/enum"),
@@ -482,7 +505,9 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
         if any_change && !any_breaking && effective_type(h) == Some("string") {
             let validated = |o: &Obj| {
                 !NATIVE_STRING_FORMATS.contains(&str_of(o, "format").unwrap_or(""))
-                    && ["minLength", "maxLength", "pattern"].iter().any(|k| o.contains_key(*k))
+                    && ["minLength", "maxLength", "pattern"]
+                        .iter()
+                        .any(|k| o.contains_key(*k))
             };
             if validated(b) != validated(h) {
                 self.emit(
@@ -530,7 +555,10 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
         let names: BTreeSet<&String> = bprops.keys().chain(hprops.keys()).collect();
         for name in names {
             let esc = escape(name);
-            let (bptr, hptr) = (format!("{bp}/properties/{esc}"), format!("{hp}/properties/{esc}"));
+            let (bptr, hptr) = (
+                format!("{bp}/properties/{esc}"),
+                format!("{hp}/properties/{esc}"),
+            );
             let (br, hr) = (breq.contains(name.as_str()), hreq.contains(name.as_str()));
             match (bprops.get(name), hprops.get(name)) {
                 (Some(_), None) => {
@@ -589,8 +617,14 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
                         self.requiredness(name, hs, hr, &hptr);
                     }
                     self.compare(
-                        Side { value: bs, pointer: &bptr },
-                        Side { value: hs, pointer: &hptr },
+                        Side {
+                            value: bs,
+                            pointer: &bptr,
+                        },
+                        Side {
+                            value: hs,
+                            pointer: &hptr,
+                        },
                         !br && !hr,
                     );
                 }
@@ -684,8 +718,14 @@ impl<'c, 'd> SchemaDiff<'c, 'd> {
     fn items(&mut self, b: &'d Obj, h: &'d Obj, bp: &str, hp: &str) {
         match (b.get("items"), h.get("items")) {
             (Some(bi), Some(hi)) => self.compare(
-                Side { value: bi, pointer: &format!("{bp}/items") },
-                Side { value: hi, pointer: &format!("{hp}/items") },
+                Side {
+                    value: bi,
+                    pointer: &format!("{bp}/items"),
+                },
+                Side {
+                    value: hi,
+                    pointer: &format!("{hp}/items"),
+                },
                 false,
             ),
             (None, None) => {}
@@ -772,7 +812,11 @@ fn tightened(kind: Bound, b: Option<&Value>, h: Option<&Value>) -> Option<bool> 
         Bound::Min | Bound::Max => match (b.and_then(Value::as_f64), h.and_then(Value::as_f64)) {
             (None, Some(_)) => Some(true),
             (Some(_), None) => Some(false),
-            (Some(bv), Some(hv)) => Some(if matches!(kind, Bound::Min) { hv > bv } else { hv < bv }),
+            (Some(bv), Some(hv)) => Some(if matches!(kind, Bound::Min) {
+                hv > bv
+            } else {
+                hv < bv
+            }),
             (None, None) => None,
         },
     }
