@@ -179,6 +179,7 @@ cases! {
     parse_error_bad_accept_line,
     parse_error_dangling_ref,
     parse_error_not_openapi,
+    parse_error_ref_loop,
     parse_error_yaml,
     path_parameter_renamed,
     path_removed,

@@ -10,6 +10,8 @@
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use drift::{ChangeClass, ChangeComparison};
 use serde_json::Value;
@@ -41,44 +43,21 @@ fn side_of_area(area: Area) -> Side {
     }
 }
 
-/// Runs drift and returns what it found beyond `ours`.
-pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
-    let previous = std::panic::take_hook();
-    // Silence drift's panic message; we report the failure ourselves.
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = catch_unwind(AssertUnwindSafe(|| drift::compare(base, head)));
-    std::panic::set_hook(previous);
-    let changes = match outcome {
-        Ok(Ok(changes)) => changes,
-        Ok(Err(err)) => {
-            return DriftResult {
-                extra: Vec::new(),
-                note: Some(format!("drift cross-check skipped: {err:#}")),
-            };
-        }
-        Err(_) => {
-            return DriftResult {
-                extra: Vec::new(),
-                note: Some(
-                    "drift cross-check skipped: drift 0.2.0 gave up on this pair (it cannot handle added or removed media types or path parameters); our own rules still ran"
-                        .to_string(),
-                ),
-            };
-        }
-    };
-    let covered: BTreeSet<(String, String, Side)> = ours
-        .iter()
-        .filter_map(|c| {
-            let (method, path) = c.operation.split_once(' ')?;
-            Some((
-                method.to_string(),
-                normalise_path(path),
-                side_of_area(c.area),
-            ))
-        })
-        .collect();
-    let mut extra = Vec::new();
-    for change in &changes {
+/// How long drift may take before its result is given up on.
+const DRIFT_DEADLINE: Duration = Duration::from_secs(20);
+
+/// One drift finding, reduced to owned data so it can leave drift's thread.
+struct Finding {
+    side: Side,
+    endpoint: String,
+    pointer: String,
+    message: String,
+}
+
+/// Keeps the findings that may be incompatible, one per path that reached them.
+fn summarise(changes: &[drift::Change]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for change in changes {
         for info in &change.changes {
             if !matches!(
                 info.class,
@@ -101,54 +80,117 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
                 else {
                     continue;
                 };
-                let Some((route, method)) = split_endpoint(endpoint) else {
-                    continue;
+                let (base_pointer, _) = path.new.base_and_subpath();
+                let subpath = if info.new_subpath.is_empty() {
+                    &info.old_subpath
+                } else {
+                    &info.new_subpath
                 };
-                let methods: Vec<String> = match method {
-                    Some(m) => vec![m],
-                    // A path-item-level finding concerns every method we saw on that path.
-                    None => covered
-                        .iter()
-                        .filter(|(_, p, _)| *p == normalise_path(&route))
-                        .map(|(m, _, _)| m.clone())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect(),
+                let pointer = if subpath.is_empty() {
+                    base_pointer.to_string()
+                } else {
+                    format!("{base_pointer}/{subpath}")
                 };
-                for method in methods {
-                    if covered.contains(&(method.clone(), normalise_path(&route), side)) {
-                        continue;
-                    }
-                    let (base_pointer, _) = path.new.base_and_subpath();
-                    let subpath = if info.new_subpath.is_empty() {
-                        &info.old_subpath
-                    } else {
-                        &info.new_subpath
-                    };
-                    let pointer = if subpath.is_empty() {
-                        base_pointer.to_string()
-                    } else {
-                        format!("{base_pointer}/{subpath}")
-                    };
-                    let area = match side {
-                        Side::Input if subpath.contains("param") => Area::Parameter,
-                        Side::Input => Area::RequestBody,
-                        Side::Output => Area::Response,
-                        Side::Structural => Area::Operation,
-                    };
-                    extra.push(Change {
-                        operation: format!("{method} {route}"),
-                        area,
-                        pointer,
-                        class: Class::Unclassified,
-                        rule: "drift-unmatched",
-                        message: format!(
-                            "drift reports \"{}\" ({:?}) and no rule of ours matched; review by hand",
-                            info.message, info.class
-                        ),
-                    });
-                }
+                out.push(Finding {
+                    side,
+                    endpoint: endpoint.to_string(),
+                    pointer,
+                    message: format!("\"{}\" ({:?})", info.message, info.class),
+                });
             }
+        }
+    }
+    out
+}
+
+/// Runs drift on a thread with a deadline and without panic noise.
+fn run_drift(base: &Value, head: &Value) -> Result<Vec<Finding>, String> {
+    let previous = std::panic::take_hook();
+    // Silence drift's panic message; we report the failure ourselves.
+    std::panic::set_hook(Box::new(|_| {}));
+    // Should drift ever loop, its thread is abandoned (it dies with the
+    // process) instead of stalling CI.
+    let (sender, receiver) = mpsc::channel();
+    let (old, new) = (base.clone(), head.clone());
+    std::thread::spawn(move || {
+        let outcome = catch_unwind(AssertUnwindSafe(|| drift::compare(&old, &new)))
+            .map(|result| result.map(|changes| summarise(&changes)));
+        let _ = sender.send(outcome);
+    });
+    let outcome = receiver.recv_timeout(DRIFT_DEADLINE);
+    std::panic::set_hook(previous);
+    match outcome {
+        Ok(Ok(Ok(findings))) => Ok(findings),
+        Ok(Ok(Err(err))) => Err(format!("drift cross-check skipped: {err:#}")),
+        Ok(Err(_)) => Err(
+            "drift cross-check skipped: drift 0.2.0 gave up on this pair (it cannot handle added or removed media types or path parameters); our own rules still ran"
+                .to_string(),
+        ),
+        Err(_) => Err(format!(
+            "drift cross-check skipped: drift did not finish within {} s; our own rules still ran",
+            DRIFT_DEADLINE.as_secs()
+        )),
+    }
+}
+
+/// Runs drift and returns what it found beyond `ours`.
+pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
+    let findings = match run_drift(base, head) {
+        Ok(findings) => findings,
+        Err(note) => {
+            return DriftResult {
+                extra: Vec::new(),
+                note: Some(note),
+            };
+        }
+    };
+    let covered: BTreeSet<(String, String, Side)> = ours
+        .iter()
+        .filter_map(|c| {
+            let (method, path) = c.operation.split_once(' ')?;
+            Some((
+                method.to_string(),
+                normalise_path(path),
+                side_of_area(c.area),
+            ))
+        })
+        .collect();
+    let mut extra = Vec::new();
+    for finding in findings {
+        let Some((route, method)) = split_endpoint(&finding.endpoint) else {
+            continue;
+        };
+        let route_key = normalise_path(&route);
+        let methods: BTreeSet<String> = match method {
+            Some(m) => BTreeSet::from([m]),
+            // A path-item-level finding concerns every method we saw on that path.
+            None => covered
+                .iter()
+                .filter(|(_, p, _)| *p == route_key)
+                .map(|(m, _, _)| m.clone())
+                .collect(),
+        };
+        for method in methods {
+            if covered.contains(&(method.clone(), route_key.clone(), finding.side)) {
+                continue;
+            }
+            let area = match finding.side {
+                Side::Input if finding.pointer.contains("param") => Area::Parameter,
+                Side::Input => Area::RequestBody,
+                Side::Output => Area::Response,
+                Side::Structural => Area::Operation,
+            };
+            extra.push(Change {
+                operation: format!("{method} {route}"),
+                area,
+                pointer: finding.pointer.clone(),
+                class: Class::Unclassified,
+                rule: "drift-unmatched",
+                message: format!(
+                    "drift reports {} and no rule of ours matched; review by hand",
+                    finding.message
+                ),
+            });
         }
     }
     extra.sort();

@@ -85,6 +85,12 @@ fn validate(doc: &Value, origin: &str) -> anyhow::Result<()> {
         if doc.pointer(pointer).is_none() {
             bail!("{origin}: {at}: $ref {target:?} does not resolve");
         }
+        // A chain of refs that only points at itself describes nothing (and
+        // sends drift into an endless loop); reject it here.
+        let spot = serde_json::json!({ "$ref": target });
+        if let Err(err) = super::resolve::resolve(doc, &spot, &at) {
+            bail!("{origin}: {err}");
+        }
     }
     Ok(())
 }
