@@ -271,3 +271,71 @@ fn set_operation(item: &mut openapiv3::PathItem, method: &str, op: Option<openap
     };
     *slot = op;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn op(id: &str, body: Value) -> Value {
+        json!({
+            "operationId": id,
+            "requestBody": body,
+            "responses": {"200": {"description": "ok"}}
+        })
+    }
+
+    #[test]
+    fn a_progenitor_panic_is_reported_naming_the_operation() {
+        // Two non-JSON request media types make progenitor 0.15 hit a `todo!()`.
+        let spec = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/fine": {"get": {"operationId": "fine", "responses": {"200": {"description": "ok"}}}},
+                "/two": {"post": op("twoBodies", json!({"content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
+                }}))}
+            }
+        });
+        let err = match render(&spec, "test.yaml") {
+            Ok(_) => panic!("generation should fail"),
+            Err(err) => err.to_string(),
+        };
+        assert!(err.contains("progenitor panicked"), "{err}");
+        assert!(err.contains("operation twoBodies (POST /two)"), "{err}");
+        assert!(!err.contains("operation fine"), "{err}");
+    }
+
+    #[test]
+    fn output_is_deterministic_and_carries_the_overlay_log() {
+        let spec = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/d": {"get": {
+                "operationId": "getD",
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S"}}}},
+                    "default": {"description": "error"}
+                }
+            }}},
+            "components": {"schemas": {"S": {"type": "string", "enum": ["a", "b"]}}}
+        });
+        let (first, log) = render(&spec, "test.yaml").unwrap();
+        let (second, _) = render(&spec, "test.yaml").unwrap();
+        assert_eq!(first[0].contents, second[0].contents);
+        assert_eq!(first[1].contents, second[1].contents);
+        assert!(
+            log.iter()
+                .any(|l| l.contains("`default` response re-keyed")),
+            "{log:?}"
+        );
+        assert!(
+            first[0]
+                .contents
+                .contains("// - GET /d (getD): `default` response re-keyed")
+        );
+        assert!(first[0].contents.contains("Unknown(::std::string::String)"));
+    }
+}
