@@ -1,0 +1,226 @@
+//! Per-request overhead: the same requests through plain reqwest, sparkbot-api and
+//! sparkbot-extras, in interleaved rounds (the order rotates every round), each reported as
+//! time per request and as a ratio to plain reqwest measured in the same round.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use sparkbot_api::types;
+
+use crate::clients::{self, Plain};
+use crate::fixtures;
+use crate::stats::{self, Table};
+use crate::trace::Tracing;
+
+/// How much to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Measured rounds (one extra warm-up round is run first and discarded).
+    pub rounds: usize,
+    /// Requests per client per round, sequential scenarios.
+    pub sequential: usize,
+    /// Requests per client per round, concurrent scenarios.
+    pub concurrent: usize,
+    /// Requests in flight in the concurrent scenarios.
+    pub in_flight: usize,
+}
+
+/// One way of making the requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Reqwest,
+    Api,
+    ApiDebug,
+}
+
+impl Variant {
+    const ALL: [Variant; 3] = [Variant::Reqwest, Variant::Api, Variant::ApiDebug];
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Reqwest => "plain reqwest",
+            Variant::Api => "sparkbot-api",
+            Variant::ApiDebug => "sparkbot-api, DEBUG on",
+        }
+    }
+
+    fn debug(self) -> bool {
+        matches!(self, Variant::ApiDebug)
+    }
+}
+
+/// One request shape and concurrency.
+#[derive(Clone, Copy, Debug)]
+struct Scenario {
+    post: bool,
+    in_flight: usize,
+    requests: usize,
+}
+
+impl Scenario {
+    fn label(&self) -> String {
+        let what = if self.post {
+            "POST /messages"
+        } else {
+            "GET /devices/{id}"
+        };
+        if self.in_flight > 1 {
+            format!("{what}, {} in flight", self.in_flight)
+        } else {
+            format!("{what}, sequential")
+        }
+    }
+}
+
+struct Clients {
+    plain: Plain,
+    api: sparkbot_api::Client,
+    body: types::SendMessageRequest,
+}
+
+/// Times `n` calls of `call`, `in_flight` at a time. Returns the elapsed time, the failures and
+/// the first failure's message.
+async fn drive<F, Fut, T, E>(
+    n: usize,
+    in_flight: usize,
+    call: F,
+) -> (Duration, usize, Option<String>)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let mut failures = 0;
+    let mut first = None;
+    let mut note = |result: Result<T, E>| {
+        if let Err(e) = result {
+            failures += 1;
+            first.get_or_insert_with(|| e.to_string());
+        }
+    };
+    let started = Instant::now();
+    if in_flight <= 1 {
+        for _ in 0..n {
+            note(call().await);
+        }
+    } else {
+        let mut results = futures::stream::iter(0..n)
+            .map(|_| call())
+            .buffer_unordered(in_flight);
+        while let Some(result) = results.next().await {
+            note(result);
+        }
+    }
+    (started.elapsed(), failures, first)
+}
+
+async fn run_one(
+    clients: &Clients,
+    variant: Variant,
+    scenario: Scenario,
+) -> (Duration, usize, Option<String>) {
+    let (n, k) = (scenario.requests, scenario.in_flight);
+    let body = &clients.body;
+    match (variant, scenario.post) {
+        (Variant::Reqwest, false) => drive(n, k, || clients.plain.get_device()).await,
+        (Variant::Reqwest, true) => drive(n, k, || clients.plain.send_message(body)).await,
+        (Variant::Api | Variant::ApiDebug, false) => {
+            drive(n, k, || {
+                clients
+                    .api
+                    .get_device()
+                    .device_id(fixtures::DEVICE_ID)
+                    .send()
+            })
+            .await
+        }
+        (Variant::Api | Variant::ApiDebug, true) => {
+            drive(n, k, || {
+                clients.api.send_message().body(body.clone()).send()
+            })
+            .await
+        }
+    }
+}
+
+/// Runs every scenario and returns the result table.
+pub async fn run(base_url: &str, tracing: &Tracing, options: Options) -> Result<String, String> {
+    let clients = Clients {
+        plain: Plain::new(base_url)?,
+        api: clients::api(base_url)?,
+        body: clients::send_body()?,
+    };
+    let scenarios = [false, true].into_iter().flat_map(|post| {
+        [
+            Scenario {
+                post,
+                in_flight: 1,
+                requests: options.sequential,
+            },
+            Scenario {
+                post,
+                in_flight: options.in_flight,
+                requests: options.concurrent,
+            },
+        ]
+    });
+    let mut table = Table::new(&[
+        "scenario",
+        "client",
+        "µs/request (median)",
+        "ratio to reqwest (median of rounds)",
+        "ratio range",
+        "failures",
+    ]);
+    for scenario in scenarios {
+        let variants = Variant::ALL;
+        let mut per_request: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+        let mut failures = vec![0usize; variants.len()];
+        let mut first_error: Option<String> = None;
+        for round in 0..=options.rounds {
+            let mut times = vec![0.0; variants.len()];
+            for i in 0..variants.len() {
+                // Rotate the order every round so no client always runs first or last.
+                let index = (i + round) % variants.len();
+                let variant = variants[index];
+                tracing.set_debug(variant.debug());
+                let (elapsed, failed, first) = run_one(&clients, variant, scenario).await;
+                tracing.set_debug(false);
+                times[index] = stats::micros(elapsed) / scenario.requests as f64;
+                if round > 0 {
+                    failures[index] += failed;
+                    if first_error.is_none() {
+                        first_error = first.map(|e| format!("{}: {e}", variant.label()));
+                    }
+                }
+            }
+            if round > 0 {
+                for (i, t) in times.into_iter().enumerate() {
+                    per_request[i].push(t);
+                }
+            }
+        }
+        let baseline = &per_request[0];
+        for (i, variant) in variants.iter().enumerate() {
+            let ratios: Vec<f64> = per_request[i]
+                .iter()
+                .zip(baseline)
+                .map(|(t, b)| t / b)
+                .collect();
+            let (lo, hi) = stats::range(&ratios).unwrap_or((f64::NAN, f64::NAN));
+            table.row(vec![
+                scenario.label(),
+                variant.label().to_owned(),
+                format!("{:.1}", stats::median(&per_request[i]).unwrap_or(f64::NAN)),
+                format!("{:.3}×", stats::median(&ratios).unwrap_or(f64::NAN)),
+                format!("{lo:.3}–{hi:.3}"),
+                failures[i].to_string(),
+            ]);
+        }
+        if let Some(e) = first_error {
+            eprintln!("overhead: {}: first failure: {e}", scenario.label());
+        }
+    }
+    Ok(table.render())
+}
