@@ -8,14 +8,18 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 mod alloc;
+mod build;
 mod clients;
 mod fixtures;
 mod overhead;
+mod paging;
 mod server;
+mod session;
 mod stats;
 mod trace;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -28,48 +32,103 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    args: Args,
 }
 
 /// Which benchmark to run.
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
 enum Command {
-    /// Every benchmark below, in order.
-    All(OverheadArgs),
+    /// Every benchmark below, in order (about 5 minutes, most of it the cold build).
+    All,
     /// Per-request overhead against plain reqwest.
-    Overhead(OverheadArgs),
+    Overhead,
+    /// Session sync: requests issued and detection latency per polling policy.
+    Session,
+    /// Pagination: pages/s and peak heap, streaming versus collecting.
+    Paging,
+    /// Generation time, generated lines, cold and incremental builds, rebuild isolation.
+    Build,
 }
 
-/// Sizes of the overhead benchmark.
-#[derive(Clone, Copy, Debug, clap::Args)]
-struct OverheadArgs {
-    /// Measured rounds per scenario (a warm-up round is added).
-    #[arg(long, default_value_t = 15)]
+/// Sizes of the benchmarks (defaults are the ones BENCHMARKS.md reports).
+#[derive(Clone, Debug, clap::Args)]
+struct Args {
+    /// Overhead: measured rounds per scenario (a warm-up round is added).
+    #[arg(long, global = true, default_value_t = 15)]
     rounds: usize,
-    /// Requests per client per round, sequential.
-    #[arg(long, default_value_t = 1000)]
+    /// Overhead: requests per client per round, sequential.
+    #[arg(long, global = true, default_value_t = 1000)]
     sequential: usize,
-    /// Requests per client per round, concurrent.
-    #[arg(long, default_value_t = 2000)]
+    /// Overhead: requests per client per round, concurrent.
+    #[arg(long, global = true, default_value_t = 2000)]
     concurrent: usize,
-    /// Requests in flight in the concurrent scenarios.
-    #[arg(long, default_value_t = 64)]
+    /// Overhead: requests in flight in the concurrent scenarios.
+    #[arg(long, global = true, default_value_t = 64)]
     in_flight: usize,
+    /// Session: seconds after the sync at which the session turns online (comma-separated).
+    #[arg(long, global = true, value_delimiter = ',', default_value = "0.5,2,5,15")]
+    delays: Vec<f64>,
+    /// Session: waits per policy and delay.
+    #[arg(long, global = true, default_value_t = 5)]
+    session_repeats: usize,
+    /// Paging: items in the listing.
+    #[arg(long, global = true, default_value_t = 100_000)]
+    items: u64,
+    /// Paging: runs per reader.
+    #[arg(long, global = true, default_value_t = 3)]
+    paging_repeats: usize,
+    /// Build: skip the cold build.
+    #[arg(long, global = true)]
+    skip_cold: bool,
+    /// Build: keep the scratch copy of the workspace.
+    #[arg(long, global = true)]
+    keep_scratch: bool,
 }
 
-impl From<OverheadArgs> for overhead::Options {
-    fn from(a: OverheadArgs) -> Self {
+impl Args {
+    fn overhead(&self) -> overhead::Options {
         overhead::Options {
-            rounds: a.rounds.max(1),
-            sequential: a.sequential.max(1),
-            concurrent: a.concurrent.max(1),
-            in_flight: a.in_flight.max(1),
+            rounds: self.rounds.max(1),
+            sequential: self.sequential.max(1),
+            concurrent: self.concurrent.max(1),
+            in_flight: self.in_flight.max(1),
+        }
+    }
+
+    fn session(&self) -> session::Options {
+        session::Options {
+            delays: self
+                .delays
+                .iter()
+                .filter(|d| d.is_finite() && **d >= 0.0 && **d <= 300.0)
+                .map(|d| Duration::from_secs_f64(*d))
+                .collect(),
+            repeats: self.session_repeats.max(1),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    fn paging(&self) -> paging::Options {
+        paging::Options {
+            items: self.items,
+            page_size: 50,
+            repeats: self.paging_repeats.max(1),
+        }
+    }
+
+    fn build(&self) -> build::Options {
+        build::Options {
+            workspace: build::default_workspace(),
+            keep: self.keep_scratch,
+            skip_cold: self.skip_cold,
         }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match run(cli.command, &cli.args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sparkbot-bench: {e}");
@@ -78,7 +137,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), String> {
+fn run(command: Command, args: &Args) -> Result<(), String> {
+    let all = command == Command::All;
     let tracing = trace::Tracing::install()?;
     let server = server::Server::start().map_err(|e| format!("loopback server: {e}"))?;
     // The client runs on this thread, the server on its own: one core each on a 2-core machine.
@@ -87,18 +147,46 @@ fn run(command: Command) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let base = server.base_url();
-    match command {
-        Command::All(args) | Command::Overhead(args) => {
-            println!("## Per-request overhead\n");
-            let table = runtime.block_on(overhead::run(&base, &tracing, args.into()))?;
-            println!("{table}");
+    let mut failures = Vec::new();
+    let mut section = |title: &str, result: Result<String, String>| {
+        println!("## {title}\n");
+        match result {
+            Ok(table) => println!("{table}"),
+            Err(e) => {
+                println!("FAILED: {e}\n");
+                failures.push(title.to_owned());
+            }
         }
+    };
+    if all || command == Command::Overhead {
+        let result = runtime.block_on(overhead::run(&base, &tracing, args.overhead()));
+        section("Per-request overhead", result);
     }
+    if all || command == Command::Session {
+        let result = runtime.block_on(session::run(&server, args.session()));
+        section("Session sync", result);
+    }
+    if all || command == Command::Paging {
+        let result = runtime.block_on(paging::run(&server, args.paging()));
+        section("Pagination", result);
+    }
+    if all || command == Command::Build {
+        section("Build and generation", build::run(&args.build()));
+    }
+    println!(
+        "(loopback server: {} requests served, {} without a route)",
+        server.requests(),
+        server.unexpected()
+    );
     if server.unexpected() > 0 {
-        return Err(format!(
+        failures.push(format!(
             "the loopback server saw {} requests it has no route for",
             server.unexpected()
         ));
     }
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failures.join(", ")))
+    }
 }
