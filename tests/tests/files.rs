@@ -80,10 +80,7 @@ async fn upload_file_duplicate_is_a_typed_409_with_the_existing_id() {
         panic!("expected a typed error, got {err:?}");
     };
     assert_eq!(rv.status(), 409);
-    assert_eq!(
-        rv.meta.get("file"),
-        Some(&json!(FILE_ID))
-    );
+    assert_eq!(rv.meta.get("file"), Some(&json!(FILE_ID)));
 }
 
 #[tokio::test]
@@ -205,7 +202,11 @@ async fn update_file_sends_the_fields() {
     updated["filename"] = json!("invoice-2026.pdf");
     updated["permission"] = json!("public");
     let mock = server.update_file(|when, then| {
-        authed(when.file_id(&FILE_ID.parse().unwrap()).body(&req).into_inner());
+        authed(
+            when.file_id(&FILE_ID.parse().unwrap())
+                .body(&req)
+                .into_inner(),
+        );
         then.ok(&from_json(updated));
     });
     let file = client(&server)
@@ -255,7 +256,8 @@ async fn download_file_streams_the_bytes() {
         .await
         .unwrap();
     mock.assert();
-    let body = rv.into_inner()
+    let body = rv
+        .into_inner()
         .into_inner()
         .map_ok(|b| b.to_vec())
         .try_concat()
@@ -285,7 +287,8 @@ async fn get_file_preview_streams_the_image() {
         rv.headers().get("content-type").unwrap().to_str().unwrap(),
         "image/jpeg"
     );
-    let body = rv.into_inner()
+    let body = rv
+        .into_inner()
         .into_inner()
         .map_ok(|b| b.to_vec())
         .try_concat()

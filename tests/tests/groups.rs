@@ -80,7 +80,10 @@ async fn create_group_sends_name_permissions_participants() {
         .unwrap()
         .into_inner();
     mock.assert();
-    assert_eq!(created.invite_link.as_deref(), Some("https://chat.whatsapp.com/AbCdEf"));
+    assert_eq!(
+        created.invite_link.as_deref(),
+        Some("https://chat.whatsapp.com/AbCdEf")
+    );
     assert_eq!(created.metadata.unwrap().restrict, Some(true));
     assert_eq!(
         req.permissions.unwrap().edit,
@@ -235,7 +238,9 @@ async fn get_group_invite_decodes_code_and_url() {
     let server = server().await;
     let mock = server.get_group_invite(|when, then| {
         authed(when.device_id(&device()).group_wid(&group()).into_inner());
-        then.ok(&from_json(json!({"code": "AbCdEf", "url": "https://chat.whatsapp.com/AbCdEf"})));
+        then.ok(&from_json(
+            json!({"code": "AbCdEf", "url": "https://chat.whatsapp.com/AbCdEf"}),
+        ));
     });
     let invite = client(&server)
         .get_group_invite()
@@ -254,7 +259,9 @@ async fn revoke_group_invite_returns_the_new_code() {
     let server = server().await;
     let mock = server.revoke_group_invite(|when, then| {
         authed(when.device_id(&device()).group_wid(&group()).into_inner());
-        then.ok(&from_json(json!({"code": "ZyXwVu", "url": "https://chat.whatsapp.com/ZyXwVu"})));
+        then.ok(&from_json(
+            json!({"code": "ZyXwVu", "url": "https://chat.whatsapp.com/ZyXwVu"}),
+        ));
     });
     let invite = client(&server)
         .revoke_group_invite()
@@ -265,7 +272,10 @@ async fn revoke_group_invite_returns_the_new_code() {
         .unwrap()
         .into_inner();
     mock.assert();
-    assert_eq!(invite.url.as_deref(), Some("https://chat.whatsapp.com/ZyXwVu"));
+    assert_eq!(
+        invite.url.as_deref(),
+        Some("https://chat.whatsapp.com/ZyXwVu")
+    );
 }
 
 #[tokio::test]
@@ -303,7 +313,11 @@ async fn add_group_participants_already_in_group_is_a_typed_409() {
     let server = server().await;
     let mock = server.add_group_participants(|when, then| {
         authed(when.device_id(&device()).group_wid(&group()).into_inner());
-        then.conflict(&api_error(409, "participant:exists", "Participant already in group"));
+        then.conflict(&api_error(
+            409,
+            "participant:exists",
+            "Participant already in group",
+        ));
     });
     let err = client(&server)
         .add_group_participants()

@@ -50,7 +50,10 @@ async fn list_webhooks_sends_filters_and_decodes_the_array() {
     assert_eq!(listed[0].status, Some(WebhookEntityStatus::Active));
     assert_eq!(
         listed[0].events,
-        vec![WebhookEventName::MessageInNew, WebhookEventName::MessageOutAck]
+        vec![
+            WebhookEventName::MessageInNew,
+            WebhookEventName::MessageOutAck
+        ]
     );
 }
 
@@ -219,7 +222,10 @@ fn inbound_message_event_decodes_with_flat_data() {
     assert_eq!(data.body.as_deref(), Some("hello"));
     let chat = data.chat.unwrap();
     assert_eq!(chat.id.as_deref(), Some("34600000000@c.us"));
-    assert_eq!(chat.contact.unwrap().metadata[0].key.as_deref(), Some("crm"));
+    assert_eq!(
+        chat.contact.unwrap().metadata[0].key.as_deref(),
+        Some("crm")
+    );
     assert_eq!(data.meta.unwrap().is_first_message, Some(true));
 }
 
