@@ -7,13 +7,20 @@
 // - POST /files (uploadFile): request body keeps application/json only (dropped multipart/form-data)
 // - /devices/{deviceId}/scan: path left out (no generated operation remains)
 // - 87 operations: evidence level and SparkBot actions appended to the rustdoc description
+// - mocks: GET /files: date-time query parameter `after` is matched as its RFC 3339 string
+// - mocks: GET /files: date-time query parameter `before` is matched as its RFC 3339 string
 // - mocks: GET /files: array query parameter `ids` is not matched by the typed mock
 // - mocks: GET /files: array query parameter `tags` is not matched by the typed mock
+// - mocks: DELETE /files: date-time query parameter `before` is matched as its RFC 3339 string
+// - mocks: DELETE /files: date-time query parameter `after` is matched as its RFC 3339 string
+// - mocks: DELETE /files: date-time query parameter `expires` is matched as its RFC 3339 string
 // - mocks: DELETE /files: array query parameter `ids` is not matched by the typed mock
 // - mocks: DELETE /files: array query parameter `ext` is not matched by the typed mock
 // - mocks: DELETE /files: array query parameter `mime` is not matched by the typed mock
 // - mocks: DELETE /files: array query parameter `kind` is not matched by the typed mock
 // - mocks: DELETE /files: array query parameter `owner` is not matched by the typed mock
+// - mocks: GET /messages: date-time query parameter `after` is matched as its RFC 3339 string
+// - mocks: GET /messages: date-time query parameter `before` is matched as its RFC 3339 string
 // - mocks: GET /messages: array query parameter `include` is not matched by the typed mock
 // - mocks: GET /messages: array query parameter `ids` is not matched by the typed mock
 // - mocks: GET /messages: array query parameter `agents` is not matched by the typed mock
@@ -5568,7 +5575,7 @@ pub mod operations {
         }
         pub fn after<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("after", value.to_string()))
@@ -5578,7 +5585,7 @@ pub mod operations {
         }
         pub fn before<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("before", value.to_string()))
@@ -5879,7 +5886,7 @@ pub mod operations {
         }
         pub fn after<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("after", value.to_string()))
@@ -5889,7 +5896,7 @@ pub mod operations {
         }
         pub fn before<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("before", value.to_string()))
@@ -5899,7 +5906,7 @@ pub mod operations {
         }
         pub fn expires<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("expires", value.to_string()))
@@ -6363,7 +6370,7 @@ pub mod operations {
         }
         pub fn after<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("after", value.to_string()))
@@ -6373,7 +6380,7 @@ pub mod operations {
         }
         pub fn before<'a, T>(self, value: T) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            T: Into<Option<&'a str>>,
         {
             if let Some(value) = value.into() {
                 Self(self.0.query_param("before", value.to_string()))
