@@ -45,9 +45,16 @@ enum Command {
     SpecDiff(spec_diff::Args),
 }
 
-/// The workspace root: xtask always runs from its own manifest's parent.
+/// The workspace root: the parent of xtask's manifest directory.
+///
+/// Read at run time (`cargo run` sets `CARGO_MANIFEST_DIR`) before falling back to the value
+/// compiled in, so a binary built in another checkout that shares the target directory still
+/// works on the checkout it was run from.
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()

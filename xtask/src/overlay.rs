@@ -88,6 +88,22 @@ pub fn for_mocks(spec: &Value) -> (Value, Vec<String>) {
             else {
                 continue;
             };
+            for p in params.iter_mut() {
+                // The mock compares chrono's `Display` form (`2026-01-01 00:00:00 UTC`) while the
+                // client sends RFC 3339, so date-time query values are matched as plain strings.
+                let date_query = p.get("in").and_then(Value::as_str) == Some("query")
+                    && p.pointer("/schema/format").and_then(Value::as_str) == Some("date-time");
+                if date_query {
+                    if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut) {
+                        schema.remove("format");
+                    }
+                    log.push(format!(
+                        "mocks: {} {path}: date-time query parameter `{}` is matched as its RFC 3339 string",
+                        method.to_uppercase(),
+                        p.get("name").and_then(Value::as_str).unwrap_or("?")
+                    ));
+                }
+            }
             params.retain(|p| {
                 let array_query = p.get("in").and_then(Value::as_str) == Some("query")
                     && p.pointer("/schema/type").and_then(Value::as_str) == Some("array");

@@ -1,0 +1,173 @@
+//! Labels: every operation's request (method, path, `Token`, body) is asserted by its typed mock,
+//! and its response decoded. Labels are addressed by name.
+
+use serde_json::json;
+use sparkbot_api::types::{self, LabelColor};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+
+fn device() -> types::DeviceId {
+    DEVICE_ID.parse().unwrap()
+}
+
+fn label_json() -> serde_json::Value {
+    json!({"id": "l1", "name": "vip", "color": "tomato", "description": "Top customers"})
+}
+
+#[tokio::test]
+async fn list_labels_decodes_the_array() {
+    let server = server().await;
+    let labels: Vec<types::Label> = vec![
+        from_json(label_json()),
+        from_json(json!({"name": "lead", "color": "neon"})),
+    ];
+    let mock = server.list_labels(|when, then| {
+        let when = when
+            .device_id(&device())
+            .page(0)
+            .size(std::num::NonZeroU64::new(100).unwrap());
+        authed(when.into_inner());
+        then.ok(&labels);
+    });
+    let listed = client(&server)
+        .list_labels()
+        .device_id(DEVICE_ID)
+        .page(0u64)
+        .size(100u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(listed[0].color, Some(LabelColor::Tomato));
+    assert!(
+        matches!(listed[1].color, Some(LabelColor::Unknown(ref c)) if c == "neon"),
+        "an unknown colour still decodes"
+    );
+}
+
+#[tokio::test]
+async fn create_label_sends_name_color_description() {
+    let server = server().await;
+    let body: types::LabelCreateRequest = from_json(json!({
+        "name": "vip", "color": "ruby", "description": "Top customers"
+    }));
+    let mock = server.create_label(|when, then| {
+        authed(when.device_id(&device()).body(&body).into_inner());
+        then.ok(&from_json(label_json()));
+    });
+    let label = client(&server)
+        .create_label()
+        .device_id(DEVICE_ID)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(label.name.as_deref(), Some("vip"));
+    assert!(
+        serde_json::from_value::<types::LabelCreateRequest>(json!({"name": "x".repeat(31)}))
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn create_label_maps_409() {
+    let server = server().await;
+    let body: types::LabelCreateRequest = from_json(json!({"name": "vip"}));
+    let mock = server.create_label(|when, then| {
+        authed(when.body(&body).into_inner());
+        then.conflict(&api_error(409, "label:exists", "Label already exists"));
+    });
+    let err = client(&server)
+        .create_label()
+        .device_id(DEVICE_ID)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap_err();
+    mock.assert();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+}
+
+#[tokio::test]
+async fn get_label_by_name() {
+    let server = server().await;
+    let name: types::LabelName = "vip".parse().unwrap();
+    let mock = server.get_label(|when, then| {
+        authed(when.device_id(&device()).label_name(&name).into_inner());
+        then.ok(&from_json(label_json()));
+    });
+    let label = client(&server)
+        .get_label()
+        .device_id(DEVICE_ID)
+        .label_name("vip")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(label.description.as_deref(), Some("Top customers"));
+}
+
+#[tokio::test]
+async fn update_label_by_name_percent_encodes_spaces() {
+    let server = server().await;
+    let body: types::LabelUpdateRequest =
+        from_json(json!({"name": "very important", "color": "iron"}));
+    let mock = server.update_label(|when, then| {
+        let when = when
+            .device_id(&device())
+            .body(&body)
+            .into_inner()
+            .path(format!("/devices/{DEVICE_ID}/labels/old%20name"));
+        authed(when);
+        then.ok(&from_json(
+            json!({"name": "very important", "color": "iron"}),
+        ));
+    });
+    let label = client(&server)
+        .update_label()
+        .device_id(DEVICE_ID)
+        .label_name("old name")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(label.color, Some(LabelColor::Iron));
+}
+
+#[tokio::test]
+async fn delete_label_by_name_and_maps_404() {
+    let server = server().await;
+    let name: types::LabelName = "vip".parse().unwrap();
+    let mock = server.delete_label(|when, then| {
+        authed(when.device_id(&device()).label_name(&name).into_inner());
+        then.no_content();
+    });
+    client(&server)
+        .delete_label()
+        .device_id(DEVICE_ID)
+        .label_name("vip")
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+
+    let missing: types::LabelName = "gone".parse().unwrap();
+    let mock = server.delete_label(|when, then| {
+        authed(when.label_name(&missing).into_inner());
+        then.not_found(&api_error(404, "label:not_found", "Label not found"));
+    });
+    let err = client(&server)
+        .delete_label()
+        .device_id(DEVICE_ID)
+        .label_name("gone")
+        .send()
+        .await
+        .unwrap_err();
+    mock.assert();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+}
