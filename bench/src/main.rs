@@ -8,6 +8,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 mod alloc;
+mod breakdown;
 mod build;
 mod clients;
 mod fixtures;
@@ -161,6 +162,10 @@ fn run(command: Command, args: &Args) -> Result<(), String> {
     if all || command == Command::Overhead {
         let result = runtime.block_on(overhead::run(&base, &tracing, args.overhead()));
         section("Per-request overhead", result);
+        section(
+            "Per-request overhead: where sparkbot-api's extra time goes",
+            breakdown::run(&base),
+        );
     }
     if all || command == Command::Session {
         let result = runtime.block_on(session::run(&server, args.session()));

@@ -2,8 +2,8 @@
 //! either as a stream (each item dropped once seen) or collected into a `Vec`. Reports pages per
 //! second and the peak of live heap bytes above the level before the run.
 //!
-//! The spec has no chats endpoint yet, so the listing is `GET /messages` (search messages),
-//! whose items the server renders at about 1 KB each, the size of a chat object.
+//! The listing is `GET /chat/{deviceId}/chats` (list chats), decoded into `types::Chat`; the
+//! server renders each chat at about 1.2 KB of JSON.
 
 use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use sparkbot_api::types;
 
 use crate::alloc;
 use crate::clients;
+use crate::fixtures;
 use crate::server::Server;
 use crate::stats::{self, Table};
 
@@ -53,8 +54,8 @@ struct Run {
 }
 
 /// A consumer that looks at every item, so nothing is optimised away.
-fn touch(item: &types::Message, checksum: &mut u64) {
-    *checksum = checksum.wrapping_add(item.message.as_ref().map_or(0, |m| m.len() as u64));
+fn touch(item: &types::Chat, checksum: &mut u64) {
+    *checksum = checksum.wrapping_add(item.name.as_ref().map_or(0, |m| m.len() as u64));
 }
 
 async fn api_loop(
@@ -69,7 +70,8 @@ async fn api_loop(
     let (mut pages, mut items) = (0u64, 0u64);
     for page in 0..max_pages {
         let batch = api
-            .search_messages()
+            .list_chats()
+            .device_id(fixtures::DEVICE_ID)
             .page(page)
             .size(size)
             .send()

@@ -7,7 +7,8 @@
 //!   its session is `loading` until the planned delay after the first sync, `online` after.
 //! - `GET /devices/{id}/sync`: starts a planned session's clock; `{"status":"syncing"}`.
 //! - `POST /messages`: reads the body, answers 201 with a message.
-//! - `GET /messages?page=&size=`: pages of [`Server::set_list_total`] items, rendered per request.
+//! - `GET /chat/{id}/chats?page=&size=`: pages of [`Server::set_list_total`] chats, rendered per
+//!   request.
 //! - anything else: 404 with the API's JSON error body (counted in [`Server::unexpected`]).
 
 use std::collections::HashMap;
@@ -132,7 +133,7 @@ impl Server {
         lock(&self.state.sessions).get(device_id).copied()
     }
 
-    /// Sets how many items `GET /messages` lists in total.
+    /// Sets how many chats `GET /chat/{id}/chats` lists in total.
     pub fn set_list_total(&self, total: u64) {
         self.state.list_total.store(total, Ordering::Relaxed);
     }
@@ -233,7 +234,7 @@ async fn handle(
                 Err(_) => json(StatusCode::BAD_REQUEST, state.not_found.clone()),
             }
         }
-        (&Method::GET, ["messages"]) => {
+        (&Method::GET, ["chat", _, "chats"]) => {
             let (page, size) = page_query(req.uri().query().unwrap_or(""));
             let total = state.list_total.load(Ordering::Relaxed);
             json(
@@ -317,7 +318,8 @@ mod tests {
             let session = device.into_inner().session.unwrap().status.unwrap();
             assert_eq!(session.as_str(), "online");
             let page = client
-                .search_messages()
+                .list_chats()
+                .device_id(fixtures::DEVICE_ID)
                 .page(1)
                 .size(std::num::NonZeroU64::new(50).unwrap())
                 .send()

@@ -1,0 +1,150 @@
+//! Where sparkbot-api's extra time per request goes: each step the generated `send()` and the
+//! hooks do beyond a plain reqwest call, timed alone in a loop (no I/O), plus the size of the
+//! request futures (64 of which sit in the concurrent scenarios' `buffer_unordered`).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
+use sparkbot_api::types;
+
+use crate::clients::{self, Plain};
+use crate::fixtures;
+use crate::stats::Table;
+
+const ITERATIONS: u32 = 100_000;
+
+/// Nanoseconds per call of `f`, over [`ITERATIONS`] calls after a short warm-up.
+fn ns_per_call<R>(mut f: impl FnMut() -> R) -> f64 {
+    for _ in 0..ITERATIONS / 10 {
+        black_box(f());
+    }
+    let started = Instant::now();
+    for _ in 0..ITERATIONS {
+        black_box(f());
+    }
+    started.elapsed().as_secs_f64() * 1e9 / f64::from(ITERATIONS)
+}
+
+/// Times each step and returns the table.
+pub fn run(base_url: &str) -> Result<String, String> {
+    let http = reqwest::Client::new();
+    let api = clients::api(base_url)?;
+    let plain = Plain::new(base_url)?;
+    let body = clients::send_body()?;
+    let device_url = format!("{base_url}/devices/{}", fixtures::DEVICE_ID);
+    let mut table = Table::new(&["step (sparkbot-api only unless noted)", "ns/call", "notes"]);
+    let mut row = |step: &str, ns: f64, note: &str| {
+        table.row(vec![step.to_owned(), format!("{ns:.0}"), note.to_owned()]);
+    };
+
+    row(
+        "`DeviceId` from `&str` (builder argument)",
+        ns_per_call(|| fixtures::DEVICE_ID.parse::<types::DeviceId>()),
+        "regress pattern match `^[a-f0-9]{24}$` plus a `String`",
+    );
+    let id: types::DeviceId = fixtures::DEVICE_ID
+        .parse()
+        .map_err(|e| format!("device id: {e}"))?;
+    row(
+        "URL: `format!` + `id.to_string()` + `encode_path`",
+        ns_per_call(|| {
+            format!(
+                "{}/devices/{}",
+                base_url,
+                progenitor_path(&id.to_string())
+            )
+        }),
+        "plain reqwest reuses a prebuilt URL string; both parse it",
+    );
+    let plain_build = ns_per_call(|| {
+        http.get(device_url.as_str())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .build()
+    });
+    let sdk_build = ns_per_call(|| {
+        let mut extra = HeaderMap::with_capacity(1);
+        extra.append(
+            HeaderName::from_static("api-version"),
+            HeaderValue::from_static("1.0.0"),
+        );
+        let mut request = http
+            .get(device_url.as_str())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .headers(extra)
+            .build();
+        if let Ok(request) = &mut request {
+            request.headers_mut().remove("api-version");
+        }
+        request
+    });
+    row(
+        "request build: `api-version` added by progenitor, removed by the `pre` hook",
+        sdk_build - plain_build,
+        &format!("difference: {sdk_build:.0} ns vs {plain_build:.0} ns for plain reqwest"),
+    );
+    let response_headers = {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        h.insert("content-length", HeaderValue::from_static("1049"));
+        h.insert(
+            "date",
+            HeaderValue::from_static("Tue, 02 Jun 2025 14:07:31 GMT"),
+        );
+        h
+    };
+    row(
+        "`ResponseValue::from_response` clones the response headers",
+        ns_per_call(|| response_headers.clone()),
+        "3 headers, as the loopback server sends",
+    );
+    row(
+        "`exec` hook: disabled `debug_span!` + `instrument` + 2 × `Instant::now`",
+        ns_per_call(|| {
+            let span = tracing::debug_span!(
+                "sparkbot.request",
+                operation = "get_device",
+                method = %reqwest::Method::GET,
+                path = "/v1/devices/5f0a1b2c3d4e5f6a7b8c9d0e",
+            );
+            let started = Instant::now();
+            let _entered = span.enter();
+            tracing::debug!(
+                status = 200u16,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "response"
+            );
+        }),
+        "subscriber installed at INFO",
+    );
+    row(
+        "POST only: `body.clone()` (the builder takes the body by value)",
+        ns_per_call(|| body.clone()),
+        "plain reqwest serialises a borrowed body",
+    );
+
+    // Future sizes: what `buffer_unordered(64)` stores and moves.
+    let get_plain = std::mem::size_of_val(&plain.get_device());
+    let get_api = std::mem::size_of_val(
+        &api.get_device().device_id(fixtures::DEVICE_ID).send(),
+    );
+    let post_plain = std::mem::size_of_val(&plain.send_message(&body));
+    let post_api = std::mem::size_of_val(&api.send_message().body(body.clone()).send());
+    let mut sizes = Table::new(&["request future", "plain reqwest (bytes)", "sparkbot-api (bytes)"]);
+    sizes.row(vec![
+        "GET /devices/{id}".into(),
+        get_plain.to_string(),
+        get_api.to_string(),
+    ]);
+    sizes.row(vec![
+        "POST /messages".into(),
+        post_plain.to_string(),
+        post_api.to_string(),
+    ]);
+    Ok(format!("{}\n{}", table.render(), sizes.render()))
+}
+
+/// progenitor's `encode_path`, the function the generated code calls.
+fn progenitor_path(segment: &str) -> String {
+    progenitor_client::encode_path(segment)
+}
