@@ -1,0 +1,1 @@
+//! Webhooks (placeholder, filled in next).
