@@ -78,7 +78,15 @@ async fn fault_matrix_maps_each_failure_and_retries_only_where_allowed() {
 
     // (status, content type, body, retry-after, expected hits, check)
     type Check = fn(&Error) -> bool;
-    let cases: Vec<(u16, &str, String, Option<&str>, usize, Check)> = vec![
+    type Case = (
+        u16,
+        &'static str,
+        String,
+        Option<&'static str>,
+        usize,
+        Check,
+    );
+    let cases: Vec<Case> = vec![
         (401, "application/json", json_error(401, "auth:invalid", "Invalid API key"), None, 1,
             |e| matches!(e, Error::Unauthorized(f) if f.error_code() == Some("auth:invalid"))),
         (403, "application/json", json_error(403, "auth:scope", "No access"), None, 1,
