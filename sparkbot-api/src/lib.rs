@@ -18,6 +18,7 @@ mod generated;
 mod config;
 mod hooks;
 mod scan;
+mod upload;
 
 pub use config::{
     ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
@@ -26,3 +27,4 @@ pub use config::{
 pub use generated::*;
 pub use hooks::{RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
 pub use scan::{QrCode, ScanDeviceQr};
+pub use upload::{UPLOAD_FIELD_NAME, UploadFileMultipart, UploadedFile};

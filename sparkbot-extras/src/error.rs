@@ -1,0 +1,526 @@
+//! One error type for everything the extras do, sorted by what the caller should do next.
+//!
+//! Every low-level failure (`sparkbot_api::Error<ApiError>`) is mapped here by HTTP status and
+//! `errorCode`. The raw status and body stay reachable through [`ApiFailure`]. No variant holds
+//! request headers, so the API key (sent as the `Token` header) can never appear in an error.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use sparkbot_api::types::{self, ApiError};
+use sparkbot_api::{RAW_BODY_META_KEY, ResponseValue, SYNTHESIZED_ERROR_HEADER};
+
+use crate::retry::{FailureKind, parse_retry_after};
+use crate::session::{DeviceState, RequiredAction};
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One field-level problem reported in the API's `errors` array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// Where the problem is (a field path such as `phone`), when the API says.
+    pub location: Option<String>,
+    /// The machine-readable code, when given.
+    pub error_code: Option<String>,
+    /// The human-readable text, when given.
+    pub message: Option<String>,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = self.location.as_deref().unwrap_or("(request)");
+        let text = self
+            .message
+            .as_deref()
+            .or(self.error_code.as_deref())
+            .unwrap_or("invalid");
+        write!(f, "{location}: {text}")
+    }
+}
+
+/// An error response as the API sent it: status, `errorCode`, message, details and raw body.
+///
+/// Boxed inside so that [`Error`] stays small on the happy path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiFailure(Box<FailureData>);
+
+#[derive(Clone, Debug, PartialEq)]
+struct FailureData {
+    status: u16,
+    error_code: Option<String>,
+    message: Option<String>,
+    field_errors: Vec<FieldError>,
+    meta: serde_json::Map<String, serde_json::Value>,
+    retry_after: Option<Duration>,
+    body: String,
+    json_body: bool,
+}
+
+impl ApiFailure {
+    /// Builds a failure from the low-level error response.
+    pub fn from_response(response: &ResponseValue<ApiError>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let synthesized = headers.contains_key(SYNTHESIZED_ERROR_HEADER);
+        let api: &ApiError = response;
+        let body = if synthesized {
+            api.meta
+                .get(RAW_BODY_META_KEY)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        } else {
+            serde_json::to_string(api).unwrap_or_default()
+        };
+        let mut meta = api.meta.clone();
+        meta.remove(RAW_BODY_META_KEY);
+        Self(Box::new(FailureData {
+            status,
+            // A rewritten body's message is the SDK's own description, not the server's.
+            error_code: api.error_code.clone(),
+            message: if synthesized {
+                None
+            } else {
+                api.message.clone()
+            },
+            field_errors: api
+                .errors
+                .iter()
+                .map(|e| FieldError {
+                    location: e.location.clone(),
+                    error_code: e.error_code.clone(),
+                    message: e.message.clone(),
+                })
+                .collect(),
+            meta,
+            retry_after,
+            body,
+            json_body: !synthesized,
+        }))
+    }
+
+    /// A failure known only by its status (the body was not read).
+    pub fn from_status(status: u16, retry_after: Option<Duration>) -> Self {
+        Self(Box::new(FailureData {
+            status,
+            error_code: None,
+            message: None,
+            field_errors: Vec::new(),
+            meta: serde_json::Map::new(),
+            retry_after,
+            body: String::new(),
+            json_body: false,
+        }))
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    /// The API's `errorCode`, such as `participant:not_found`.
+    pub fn error_code(&self) -> Option<&str> {
+        self.0.error_code.as_deref()
+    }
+
+    /// The API's human-readable `message`.
+    pub fn message(&self) -> Option<&str> {
+        self.0.message.as_deref()
+    }
+
+    /// The per-field details of the `errors` array.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.0.field_errors
+    }
+
+    /// The `meta` object (for a duplicate file: `{"file": "<id>"}`).
+    pub fn meta(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.0.meta
+    }
+
+    /// The wait the server asked for in `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
+    /// The body: the API's JSON error (re-serialised), or the raw text of a body that was not
+    /// JSON (an HTML error page from a proxy, a truncated document), cut to 4 KiB.
+    pub fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// Whether the body was the API's JSON error (`false` for HTML pages and the like).
+    pub fn is_json(&self) -> bool {
+        self.0.json_body
+    }
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.0.status)?;
+        if let Some(code) = &self.0.error_code {
+            write!(f, " [{code}]")?;
+        }
+        match &self.0.message {
+            Some(message) => write!(f, ": {message}")?,
+            None if !self.0.json_body && !self.0.body.is_empty() => {
+                write!(f, ": non-JSON body {:?}", snippet(self.0.body.as_bytes()))?
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut cut: String = text.chars().take(120).collect();
+    if text.chars().count() > 120 {
+        cut.push('…');
+    }
+    cut
+}
+
+fn fields_suffix(failure: &ApiFailure) -> String {
+    if failure.0.field_errors.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> = failure
+        .0
+        .field_errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    format!(" ({})", fields.join("; "))
+}
+
+fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!("; retry after {}s", d.as_secs_f64().ceil() as u64),
+        None => String::new(),
+    }
+}
+
+fn among(searched: &Option<usize>) -> String {
+    match searched {
+        Some(n) => format!(" among {n} devices"),
+        None => String::new(),
+    }
+}
+
+fn last_state_text(last: &Option<DeviceState>) -> String {
+    match last {
+        Some(state) => format!("last state seen: {state}"),
+        None => "no state was read".to_owned(),
+    }
+}
+
+fn last_error_text(last: &Option<Box<Error>>) -> String {
+    match last {
+        Some(e) => format!("; last error: {e}"),
+        None => String::new(),
+    }
+}
+
+/// Everything that can go wrong in `sparkbot-extras`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client could not be configured (no API key, bad base URL, …). No request was sent.
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// An argument was rejected before any request was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// 401: the API key was rejected. Check `SPARKBOT_API_KEY`.
+    #[error("unauthorized ({0}): the API key was rejected; check SPARKBOT_API_KEY")]
+    Unauthorized(ApiFailure),
+
+    /// 403: the key is valid but may not do this (agents and supervisors have no API access).
+    #[error("forbidden ({0}): the API key is not allowed to do this")]
+    Forbidden(ApiFailure),
+
+    /// No device matches the key.
+    #[error("device not found: no device with {key}{}", among(.searched))]
+    DeviceNotFound {
+        /// The key looked up, as "id …", "phone …", "alias …" or "WhatsApp id …".
+        key: String,
+        /// How many devices were searched, when the lookup listed them.
+        searched: Option<usize>,
+        /// The API's 404, when the miss came from the API rather than a local search.
+        response: Option<ApiFailure>,
+    },
+
+    /// More than one device matches the key (for example two devices share an alias).
+    #[error("{key} is ambiguous: {} devices match ({})", .ids.len(), .ids.join(", "))]
+    AmbiguousDevice {
+        /// The key looked up.
+        key: String,
+        /// The IDs of the matching devices.
+        ids: Vec<String>,
+    },
+
+    /// 404 for something other than a device.
+    #[error("not found ({0})")]
+    NotFound(ApiFailure),
+
+    /// 409: the request conflicts with the current state (already exists, already a member…).
+    #[error("conflict ({0})")]
+    Conflict(ApiFailure),
+
+    /// 429: too many requests. Retried automatically for idempotent calls.
+    #[error("rate limited ({response}){}", retry_after_suffix(.retry_after))]
+    RateLimited {
+        /// The wait the server asked for, if it sent `Retry-After`.
+        retry_after: Option<Duration>,
+        /// The response.
+        response: ApiFailure,
+    },
+
+    /// 400 or 422: the API rejected the request's content.
+    #[error("request rejected ({response}){}", fields_suffix(.response))]
+    Validation {
+        /// The response; [`ApiFailure::field_errors`] lists the fields at fault.
+        response: ApiFailure,
+    },
+
+    /// 5xx: the server failed. 502, 503 and 504 are retried for idempotent calls.
+    #[error("server error ({0})")]
+    Server(ApiFailure),
+
+    /// Another error status.
+    #[error("API error ({0})")]
+    Api(ApiFailure),
+
+    /// The request did not complete within the configured timeout.
+    #[error("request timed out: {0}")]
+    Timeout(#[source] reqwest::Error),
+
+    /// The connection failed (refused, reset, DNS, TLS…).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// A success response whose body is not what the API describes.
+    #[error("cannot decode the response: {source} (body: {:?})", snippet(.body))]
+    Decode {
+        /// The body as received.
+        body: Bytes,
+        /// What the decoder objected to.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// A status the API description does not list (such as a redirect).
+    #[error("unexpected HTTP status {status}")]
+    UnexpectedStatus {
+        /// The status.
+        status: u16,
+    },
+
+    /// The device's session needs a person (scan a QR code, close WhatsApp elsewhere, pay…).
+    #[error("device {device_id} is not usable: {state}; {action}")]
+    SessionNeedsAction {
+        /// The device.
+        device_id: String,
+        /// The state that stopped the wait.
+        state: DeviceState,
+        /// What to do about it.
+        action: RequiredAction,
+        /// The device as last read.
+        device: Box<types::Device>,
+    },
+
+    /// The session did not become usable before the deadline.
+    #[error(
+        "device {device_id} did not become usable within {}s; {}{}",
+        .waited.as_secs_f64().round() as u64,
+        last_state_text(.last_state),
+        last_error_text(.last_error)
+    )]
+    SessionTimedOut {
+        /// The device.
+        device_id: String,
+        /// The last state read, if any.
+        last_state: Option<DeviceState>,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The last transient error met while polling, if any.
+        last_error: Option<Box<Error>>,
+    },
+
+    /// A paginated listing hit its page limit: the data may be incomplete.
+    #[error(
+        "stopped after {pages} pages (the pagination loop guard); results may be incomplete: raise max_pages if the data really is that large"
+    )]
+    TooManyPages {
+        /// The number of pages read.
+        pages: u64,
+    },
+
+    /// Reading or writing a local file failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// Any other failure reported by the low-level client.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Maps an error status to its variant, by status and `errorCode`.
+    pub fn from_failure(failure: ApiFailure) -> Self {
+        let code = failure
+            .error_code()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if code.starts_with("device") && code.contains("not_found") {
+            return Error::DeviceNotFound {
+                key: "the requested id".to_owned(),
+                searched: None,
+                response: Some(failure),
+            };
+        }
+        match failure.status() {
+            401 => Error::Unauthorized(failure),
+            403 => Error::Forbidden(failure),
+            404 => Error::NotFound(failure),
+            409 => Error::Conflict(failure),
+            429 => Error::RateLimited {
+                retry_after: failure.retry_after(),
+                response: failure,
+            },
+            400 | 422 => Error::Validation { response: failure },
+            500..=599 => Error::Server(failure),
+            _ => Error::Api(failure),
+        }
+    }
+
+    /// Reads a not-found from a device-scoped call as "device `id` not found".
+    pub fn for_device(self, device_id: &str) -> Self {
+        match self {
+            Error::NotFound(failure) => Error::DeviceNotFound {
+                key: format!("id {device_id}"),
+                searched: None,
+                response: Some(failure),
+            },
+            Error::DeviceNotFound {
+                searched, response, ..
+            } => Error::DeviceNotFound {
+                key: format!("id {device_id}"),
+                searched,
+                response,
+            },
+            other => other,
+        }
+    }
+
+    /// The HTTP status, when the error came from a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::UnexpectedStatus { status } => Some(*status),
+            _ => self.api_failure().map(ApiFailure::status),
+        }
+    }
+
+    /// The error response, when there was one.
+    pub fn api_failure(&self) -> Option<&ApiFailure> {
+        match self {
+            Error::Unauthorized(f)
+            | Error::Forbidden(f)
+            | Error::NotFound(f)
+            | Error::Conflict(f)
+            | Error::Server(f)
+            | Error::Api(f)
+            | Error::RateLimited { response: f, .. }
+            | Error::Validation { response: f } => Some(f),
+            Error::DeviceNotFound { response, .. } => response.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The wait the server asked for, on a 429 with `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed: 429, 502, 503, 504, timeouts, connection errors.
+    pub fn is_transient(&self) -> bool {
+        self.failure_kind().is_retryable()
+    }
+
+    /// How this failure looks to a [`RetryPolicy`](crate::RetryPolicy).
+    pub fn failure_kind(&self) -> FailureKind {
+        match self {
+            Error::RateLimited { retry_after, .. } => FailureKind::RateLimited {
+                retry_after: *retry_after,
+            },
+            Error::Timeout(_) => FailureKind::Timeout,
+            Error::Transport(e) if e.is_connect() => FailureKind::Connect,
+            Error::Transport(_) => FailureKind::Transport,
+            Error::UnexpectedStatus { status } => FailureKind::Status(*status),
+            other => match other.api_failure() {
+                Some(f) => FailureKind::Status(f.status()),
+                None => FailureKind::Permanent,
+            },
+        }
+    }
+}
+
+fn from_reqwest(e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout(e)
+    } else {
+        Error::Transport(e)
+    }
+}
+
+impl From<sparkbot_api::Error<ApiError>> for Error {
+    fn from(e: sparkbot_api::Error<ApiError>) -> Self {
+        use sparkbot_api::Error as E;
+        match e {
+            E::InvalidRequest(reason) => Error::InvalidInput(reason),
+            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+                from_reqwest(e)
+            }
+            E::ErrorResponse(response) => Error::from_failure(ApiFailure::from_response(&response)),
+            E::InvalidResponsePayload(body, source) => Error::Decode { body, source },
+            E::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                if status >= 400 {
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    Error::from_failure(ApiFailure::from_status(status, retry_after))
+                } else {
+                    Error::UnexpectedStatus { status }
+                }
+            }
+            E::Custom(message) => Error::Other(message),
+        }
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        from_reqwest(e)
+    }
+}
+
+impl From<sparkbot_api::ConfigError> for Error {
+    fn from(e: sparkbot_api::ConfigError) -> Self {
+        Error::Config(e.to_string())
+    }
+}
