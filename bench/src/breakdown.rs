@@ -48,13 +48,7 @@ pub fn run(base_url: &str) -> Result<String, String> {
         .map_err(|e| format!("device id: {e}"))?;
     row(
         "URL: `format!` + `id.to_string()` + `encode_path`",
-        ns_per_call(|| {
-            format!(
-                "{}/devices/{}",
-                base_url,
-                progenitor_path(&id.to_string())
-            )
-        }),
+        ns_per_call(|| format!("{}/devices/{}", base_url, progenitor_path(&id.to_string()))),
         "plain reqwest reuses a prebuilt URL string; both parse it",
     );
     let plain_build = ns_per_call(|| {
@@ -125,12 +119,14 @@ pub fn run(base_url: &str) -> Result<String, String> {
 
     // Future sizes: what `buffer_unordered(64)` stores and moves.
     let get_plain = std::mem::size_of_val(&plain.get_device());
-    let get_api = std::mem::size_of_val(
-        &api.get_device().device_id(fixtures::DEVICE_ID).send(),
-    );
+    let get_api = std::mem::size_of_val(&api.get_device().device_id(fixtures::DEVICE_ID).send());
     let post_plain = std::mem::size_of_val(&plain.send_message(&body));
     let post_api = std::mem::size_of_val(&api.send_message().body(body.clone()).send());
-    let mut sizes = Table::new(&["request future", "plain reqwest (bytes)", "sparkbot-api (bytes)"]);
+    let mut sizes = Table::new(&[
+        "request future",
+        "plain reqwest (bytes)",
+        "sparkbot-api (bytes)",
+    ]);
     sizes.row(vec![
         "GET /devices/{id}".into(),
         get_plain.to_string(),

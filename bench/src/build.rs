@@ -166,7 +166,9 @@ fn median_run(n: usize, xtask: &Path, ws: &Path, args: &[&str]) -> Result<Durati
             ));
         }
     }
-    Ok(Duration::from_secs_f64(stats::median(&times).unwrap_or(0.0)))
+    Ok(Duration::from_secs_f64(
+        stats::median(&times).unwrap_or(0.0),
+    ))
 }
 
 /// Median wall time of `n` runs of a cargo command.
@@ -175,14 +177,17 @@ fn median_of(n: usize, dir: &Path, target: &Path, args: &[&str]) -> Result<Durat
     for _ in 0..n {
         times.push(run_cargo(dir, target, args)?.elapsed.as_secs_f64());
     }
-    Ok(Duration::from_secs_f64(stats::median(&times).unwrap_or(0.0)))
+    Ok(Duration::from_secs_f64(
+        stats::median(&times).unwrap_or(0.0),
+    ))
 }
 
 /// Runs the build benchmarks and returns the table plus the proof's evidence.
 pub fn run(options: &Options) -> Result<String, String> {
     let scratch = std::env::temp_dir().join(format!("sparkbot-bench-build-{}", std::process::id()));
     if scratch.exists() {
-        fs::remove_dir_all(&scratch).map_err(|e| format!("cannot clear {}: {e}", scratch.display()))?;
+        fs::remove_dir_all(&scratch)
+            .map_err(|e| format!("cannot clear {}: {e}", scratch.display()))?;
     }
     copy_tree(&options.workspace, &scratch, true)
         .map_err(|e| format!("cannot copy the workspace to {}: {e}", scratch.display()))?;
@@ -275,7 +280,11 @@ fn measure(ws: &Path, options: &Options) -> Result<String, String> {
     ]);
 
     // The proof: an extras change leaves sparkbot-api fresh.
-    run_cargo(ws, &cold_target, &["build", "--locked", "-p", "sparkbot-extras"])?;
+    run_cargo(
+        ws,
+        &cold_target,
+        &["build", "--locked", "-p", "sparkbot-extras"],
+    )?;
     let extras_src = ws.join("sparkbot-extras/src/lib.rs");
     touch(&extras_src)?;
     let proof = run_cargo(
@@ -318,7 +327,9 @@ fn measure(ws: &Path, options: &Options) -> Result<String, String> {
     }
     out.push_str("```\n");
     if api_rebuilt || !api_fresh {
-        return Err(format!("{out}\nsparkbot-api was rebuilt by a change in sparkbot-extras"));
+        return Err(format!(
+            "{out}\nsparkbot-api was rebuilt by a change in sparkbot-extras"
+        ));
     }
     Ok(out)
 }

@@ -1,4 +1,4 @@
-//! The clients compared, all with the same settings: the SDK's default timeouts, its user agent,
+//! The clients compared (plain reqwest, sparkbot-api, sparkbot-extras), all with the same settings: the SDK's default timeouts, its user agent,
 //! the `Token` header (sensitive) and rustls. Each client has its own connection pool.
 
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
@@ -104,6 +104,16 @@ pub fn config(base_url: &str) -> Result<ClientConfig, String> {
 /// The low-level client, built the documented way.
 pub fn api(base_url: &str) -> Result<sparkbot_api::Client, String> {
     config(base_url)?.build().map_err(|e| e.to_string())
+}
+
+/// The high-level client with its defaults: the default retry policy (4 attempts; `POST` not
+/// re-sent), no device cache, the same timeouts and user agent as the others.
+pub fn extras(base_url: &str) -> Result<sparkbot_extras::SparkBot, String> {
+    sparkbot_extras::SparkBot::builder()
+        .base_url(base_url)
+        .api_key(fixtures::API_KEY)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// The `POST /messages` body as the generated type.

@@ -68,7 +68,12 @@ struct Args {
     #[arg(long, global = true, default_value_t = 64)]
     in_flight: usize,
     /// Session: seconds after the sync at which the session turns online (comma-separated).
-    #[arg(long, global = true, value_delimiter = ',', default_value = "0.5,2,5,15")]
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        default_value = "0.5,2,5,15"
+    )]
     delays: Vec<f64>,
     /// Session: waits per policy and delay.
     #[arg(long, global = true, default_value_t = 5)]

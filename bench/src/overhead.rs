@@ -31,22 +31,32 @@ pub struct Options {
 enum Variant {
     Reqwest,
     Api,
+    Extras,
     ApiDebug,
+    ExtrasDebug,
 }
 
 impl Variant {
-    const ALL: [Variant; 3] = [Variant::Reqwest, Variant::Api, Variant::ApiDebug];
+    const ALL: [Variant; 5] = [
+        Variant::Reqwest,
+        Variant::Api,
+        Variant::Extras,
+        Variant::ApiDebug,
+        Variant::ExtrasDebug,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Variant::Reqwest => "plain reqwest",
             Variant::Api => "sparkbot-api",
+            Variant::Extras => "sparkbot-extras (retries on)",
             Variant::ApiDebug => "sparkbot-api, DEBUG on",
+            Variant::ExtrasDebug => "sparkbot-extras, DEBUG on",
         }
     }
 
     fn debug(self) -> bool {
-        matches!(self, Variant::ApiDebug)
+        matches!(self, Variant::ApiDebug | Variant::ExtrasDebug)
     }
 }
 
@@ -76,6 +86,7 @@ impl Scenario {
 struct Clients {
     plain: Plain,
     api: sparkbot_api::Client,
+    extras: sparkbot_extras::SparkBot,
     body: types::SendMessageRequest,
 }
 
@@ -141,6 +152,21 @@ async fn run_one(
             })
             .await
         }
+        // The ergonomic read: cache off (the default), so every call reaches the server.
+        (Variant::Extras | Variant::ExtrasDebug, false) => {
+            drive(n, k, || clients.extras.get_device(fixtures::DEVICE_ID)).await
+        }
+        // The same body through the retry wrapper, as non-idempotent (never re-sent). The
+        // ergonomic `send_text` also parses the phone and builds the body; see BENCHMARKS.md.
+        (Variant::Extras | Variant::ExtrasDebug, true) => {
+            drive(n, k, || {
+                clients.extras.call(false, |api| {
+                    let body = body.clone();
+                    async move { api.send_message().body(body).send().await }
+                })
+            })
+            .await
+        }
     }
 }
 
@@ -149,6 +175,7 @@ pub async fn run(base_url: &str, tracing: &Tracing, options: Options) -> Result<
     let clients = Clients {
         plain: Plain::new(base_url)?,
         api: clients::api(base_url)?,
+        extras: clients::extras(base_url)?,
         body: clients::send_body()?,
     };
     let scenarios = [false, true].into_iter().flat_map(|post| {

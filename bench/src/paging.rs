@@ -8,7 +8,9 @@
 use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
+use futures::{StreamExt, TryStreamExt};
 use sparkbot_api::types;
+use sparkbot_extras::Paging;
 
 use crate::alloc;
 use crate::clients;
@@ -30,17 +32,31 @@ pub struct Options {
 /// One way of reading the listing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Variant {
+    ExtrasStream,
+    ExtrasCollect,
     ApiLoopStream,
     ApiLoopCollect,
+    ExtrasDefaultGuard,
 }
 
 impl Variant {
-    const ALL: [Variant; 2] = [Variant::ApiLoopStream, Variant::ApiLoopCollect];
+    const ALL: [Variant; 5] = [
+        Variant::ExtrasStream,
+        Variant::ExtrasCollect,
+        Variant::ApiLoopStream,
+        Variant::ApiLoopCollect,
+        Variant::ExtrasDefaultGuard,
+    ];
 
     fn label(self) -> &'static str {
         match self {
-            Variant::ApiLoopStream => "sparkbot-api page loop, streaming",
-            Variant::ApiLoopCollect => "sparkbot-api page loop, collect into Vec",
+            Variant::ExtrasStream => "sparkbot-extras `paginate` stream, item by item",
+            Variant::ExtrasCollect => "sparkbot-extras `paginate` + `try_collect` into Vec",
+            Variant::ApiLoopStream => "sparkbot-api page loop, streaming (reference)",
+            Variant::ApiLoopCollect => "sparkbot-api page loop, collect into Vec (reference)",
+            Variant::ExtrasDefaultGuard => {
+                "sparkbot-extras stream with the default `Paging` (max_pages 1000)"
+            }
         }
     }
 }
@@ -51,6 +67,8 @@ struct Run {
     items: u64,
     elapsed: Duration,
     peak_above_start: usize,
+    /// The error that ended the stream, after `items` items.
+    error: Option<String>,
 }
 
 /// A consumer that looks at every item, so nothing is optimised away.
@@ -95,17 +113,72 @@ async fn api_loop(
     Ok((pages, items))
 }
 
+/// Reads the listing through `SparkBot::paginate`, the generic paging stream, over
+/// `list_chats`. Returns (pages, items); pages are counted as items / size, plus the final
+/// short or empty page.
+async fn extras_stream(
+    bot: &sparkbot_extras::SparkBot,
+    paging: Paging,
+    collect: bool,
+) -> Result<(u64, u64, Option<String>), String> {
+    let size = paging.page_size;
+    let mut stream = bot.paginate(paging, |api, page| async move {
+        api.list_chats()
+            .device_id(fixtures::DEVICE_ID)
+            .page(page.number)
+            .size(page.size)
+            .send()
+            .await
+    });
+    let mut checksum = 0u64;
+    let items = if collect {
+        let all: Vec<types::Chat> = stream.try_collect().await.map_err(|e| e.to_string())?;
+        for item in &all {
+            touch(item, &mut checksum);
+        }
+        std::hint::black_box(&all);
+        all.len() as u64
+    } else {
+        let mut items = 0u64;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(item) => touch(&item, &mut checksum),
+                // The stream ends after its error: report it with what was read before it.
+                Err(e) => {
+                    std::hint::black_box(checksum);
+                    return Ok((items / size, items, Some(e.to_string())));
+                }
+            }
+            items += 1;
+        }
+        items
+    };
+    std::hint::black_box(checksum);
+    Ok((items / size + 1, items, None))
+}
+
+fn with_no_error((pages, items): (u64, u64)) -> (u64, u64, Option<String>) {
+    (pages, items, None)
+}
+
 async fn run_one(
     api: &sparkbot_api::Client,
+    bot: &sparkbot_extras::SparkBot,
     variant: Variant,
     options: Options,
 ) -> Result<Run, String> {
+    let paging = Paging::with_max_size(50)
+        .page_size(options.page_size)
+        .max_pages(options.items / options.page_size.max(1) + 2);
     let start = alloc::current();
     alloc::reset_peak();
     let started = Instant::now();
-    let (pages, items) = match variant {
-        Variant::ApiLoopStream => api_loop(api, options, false).await?,
-        Variant::ApiLoopCollect => api_loop(api, options, true).await?,
+    let (pages, items, error) = match variant {
+        Variant::ExtrasStream => extras_stream(bot, paging, false).await?,
+        Variant::ExtrasCollect => extras_stream(bot, paging, true).await?,
+        Variant::ApiLoopStream => with_no_error(api_loop(api, options, false).await?),
+        Variant::ApiLoopCollect => with_no_error(api_loop(api, options, true).await?),
+        Variant::ExtrasDefaultGuard => extras_stream(bot, Paging::default(), false).await?,
     };
     let elapsed = started.elapsed();
     Ok(Run {
@@ -113,6 +186,7 @@ async fn run_one(
         items,
         elapsed,
         peak_above_start: alloc::peak().saturating_sub(start),
+        error,
     })
 }
 
@@ -120,11 +194,12 @@ async fn run_one(
 pub async fn run(server: &Server, options: Options) -> Result<String, String> {
     server.set_list_total(options.items);
     let api = clients::api(&server.base_url())?;
+    let bot = clients::extras(&server.base_url())?;
     let mut runs: Vec<Vec<Run>> = Variant::ALL.iter().map(|_| Vec::new()).collect();
     let mut errors: Vec<Option<String>> = vec![None; Variant::ALL.len()];
     for _ in 0..options.repeats.max(1) {
         for (i, variant) in Variant::ALL.into_iter().enumerate() {
-            match run_one(&api, variant, options).await {
+            match run_one(&api, &bot, variant, options).await {
                 Ok(run) => runs[i].push(run),
                 Err(e) => errors[i] = Some(e),
             }
@@ -162,7 +237,10 @@ pub async fn run(server: &Server, options: Options) -> Result<String, String> {
                     .max()
                     .unwrap_or(0),
             ),
-            errors[i].clone().unwrap_or_else(|| "0".into()),
+            errors[i]
+                .clone()
+                .or_else(|| last.and_then(|r| r.error.clone()))
+                .map_or_else(|| "none".into(), |e| e.chars().take(90).collect()),
         ]);
     }
     Ok(table.render())

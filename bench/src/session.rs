@@ -26,15 +26,18 @@ pub struct Options {
 /// One way of waiting for the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Policy {
+    /// `SparkBot::sync_session(id).execute()` with every default (1 s doubling to 10 s, jitter).
+    ExtrasDefault,
     /// A hand-written loop over sparkbot-api: sync, then read every second.
     Fixed1s,
 }
 
 impl Policy {
-    const ALL: [Policy; 1] = [Policy::Fixed1s];
+    const ALL: [Policy; 2] = [Policy::ExtrasDefault, Policy::Fixed1s];
 
     fn label(self) -> &'static str {
         match self {
+            Policy::ExtrasDefault => "sparkbot-extras default (sync_session)",
             Policy::Fixed1s => "fixed 1 s polling (sparkbot-api loop)",
         }
     }
@@ -81,12 +84,20 @@ async fn fixed_1s(
 
 async fn wait(
     policy: Policy,
-    api: &sparkbot_api::Client,
+    bot: &sparkbot_extras::SparkBot,
     device_id: &str,
     timeout: Duration,
 ) -> Result<Instant, String> {
     match policy {
-        Policy::Fixed1s => fixed_1s(api, device_id, timeout).await,
+        Policy::ExtrasDefault => {
+            bot.sync_session(sparkbot_extras::DeviceKey::Id(device_id.to_owned()))
+                .timeout(timeout)
+                .execute()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Instant::now())
+        }
+        Policy::Fixed1s => fixed_1s(bot.api(), device_id, timeout).await,
     }
 }
 
@@ -101,7 +112,8 @@ struct Outcome {
 /// Runs every (policy, delay, repeat) wait concurrently and returns the table.
 pub async fn run(server: &Server, options: Options) -> Result<String, String> {
     let base = server.base_url();
-    let api = clients::api(&base)?;
+    // The fixed loop uses this client's low-level `api()`: same settings, same pool.
+    let bot = clients::extras(&base)?;
     let mut plans = Vec::new();
     for (p, policy) in Policy::ALL.into_iter().enumerate() {
         for (d, delay) in options.delays.iter().copied().enumerate() {
@@ -113,8 +125,8 @@ pub async fn run(server: &Server, options: Options) -> Result<String, String> {
         }
     }
     let waits = plans.iter().map(|(policy, _, id)| {
-        let api = &api;
-        async move { wait(*policy, api, id, options.timeout).await }
+        let bot = &bot;
+        async move { wait(*policy, bot, id, options.timeout).await }
     });
     let results = futures::future::join_all(waits).await;
     let outcomes: Vec<Outcome> = plans
