@@ -1,5 +1,5 @@
-//! Where sparkbot-api's extra time per request goes: each step the generated `send()` and the
-//! hooks do beyond a plain reqwest call, timed alone in a loop (no I/O), plus the size of the
+//! Where the SDK's extra time per request goes: each step the generated `send()`, the hooks and
+//! the extras wrapper do beyond a plain reqwest call, timed alone in a loop (no I/O), plus the size of the
 //! request futures (64 of which sit in the concurrent scenarios' `buffer_unordered`).
 
 use std::hint::black_box;
@@ -33,7 +33,7 @@ pub fn run(base_url: &str) -> Result<String, String> {
     let plain = Plain::new(base_url)?;
     let body = clients::send_body()?;
     let device_url = format!("{base_url}/devices/{}", fixtures::DEVICE_ID);
-    let mut table = Table::new(&["step (sparkbot-api only unless noted)", "ns/call", "notes"]);
+    let mut table = Table::new(&["extra step (vs plain reqwest)", "ns/call", "notes"]);
     let mut row = |step: &str, ns: f64, note: &str| {
         table.row(vec![step.to_owned(), format!("{ns:.0}"), note.to_owned()]);
     };
@@ -117,7 +117,33 @@ pub fn run(base_url: &str) -> Result<String, String> {
         "plain reqwest serialises a borrowed body",
     );
 
+    row(
+        "extras: `Client::clone` per attempt (`SparkBot::call` hands each attempt an owned client)",
+        ns_per_call(|| api.clone()),
+        "an `Arc` increment plus a copy of the base-URL `String`",
+    );
+    row(
+        "extras `get_device`: the id is validated again (`DeviceId` parse) and copied twice",
+        ns_per_call(|| {
+            let id: Result<types::DeviceId, _> = fixtures::DEVICE_ID.parse();
+            let owned = fixtures::DEVICE_ID.to_owned();
+            (id, owned.clone())
+        }),
+        "before the builder's own validation (first row)",
+    );
+    row(
+        "extras: `RetryPolicy::run` reads the clock once per call",
+        ns_per_call(tokio::time::Instant::now),
+        "",
+    );
+
     // Future sizes: what `buffer_unordered(64)` stores and moves.
+    let bot = clients::extras(base_url)?;
+    let get_extras = std::mem::size_of_val(&bot.get_device(fixtures::DEVICE_ID));
+    let post_extras = std::mem::size_of_val(&bot.call(false, |api| {
+        let body = body.clone();
+        async move { api.send_message().body(body).send().await }
+    }));
     let get_plain = std::mem::size_of_val(&plain.get_device());
     let get_api = std::mem::size_of_val(&api.get_device().device_id(fixtures::DEVICE_ID).send());
     let post_plain = std::mem::size_of_val(&plain.send_message(&body));
@@ -126,16 +152,19 @@ pub fn run(base_url: &str) -> Result<String, String> {
         "request future",
         "plain reqwest (bytes)",
         "sparkbot-api (bytes)",
+        "sparkbot-extras (bytes)",
     ]);
     sizes.row(vec![
         "GET /devices/{id}".into(),
         get_plain.to_string(),
         get_api.to_string(),
+        get_extras.to_string(),
     ]);
     sizes.row(vec![
         "POST /messages".into(),
         post_plain.to_string(),
         post_api.to_string(),
+        post_extras.to_string(),
     ]);
     Ok(format!("{}\n{}", table.render(), sizes.render()))
 }

@@ -168,7 +168,7 @@ fn run(command: Command, args: &Args) -> Result<(), String> {
         let result = runtime.block_on(overhead::run(&base, &tracing, args.overhead()));
         section("Per-request overhead", result);
         section(
-            "Per-request overhead: where sparkbot-api's extra time goes",
+            "Per-request overhead: where the SDK's extra time goes",
             breakdown::run(&base),
         );
     }

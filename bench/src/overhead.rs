@@ -34,15 +34,23 @@ enum Variant {
     Extras,
     ApiDebug,
     ExtrasDebug,
+    /// Diagnostic: plain reqwest whose future carries [`PAD`] more bytes, to isolate the cost
+    /// of the SDK futures' size (see the breakdown's future sizes).
+    PaddedReqwest,
 }
 
+/// Bytes added to the diagnostic plain-reqwest future: about what sparkbot-extras' `get_device`
+/// future weighs more than plain reqwest's.
+const PAD: usize = 5 * 1024;
+
 impl Variant {
-    const ALL: [Variant; 5] = [
+    const ALL: [Variant; 6] = [
         Variant::Reqwest,
         Variant::Api,
         Variant::Extras,
         Variant::ApiDebug,
         Variant::ExtrasDebug,
+        Variant::PaddedReqwest,
     ];
 
     fn label(self) -> &'static str {
@@ -52,6 +60,7 @@ impl Variant {
             Variant::Extras => "sparkbot-extras (retries on)",
             Variant::ApiDebug => "sparkbot-api, DEBUG on",
             Variant::ExtrasDebug => "sparkbot-extras, DEBUG on",
+            Variant::PaddedReqwest => "diagnostic: plain reqwest, future 5 KiB larger",
         }
     }
 
@@ -88,6 +97,14 @@ struct Clients {
     api: sparkbot_api::Client,
     extras: sparkbot_extras::SparkBot,
     body: types::SendMessageRequest,
+}
+
+/// `call`, with [`PAD`] bytes held across its await so they live in the future's state.
+async fn padded<T>(call: impl Future<Output = T>) -> T {
+    let pad = std::hint::black_box([0u8; PAD]);
+    let result = call.await;
+    std::hint::black_box(&pad);
+    result
 }
 
 /// Times `n` calls of `call`, `in_flight` at a time. Returns the elapsed time, the failures and
@@ -136,6 +153,10 @@ async fn run_one(
     match (variant, scenario.post) {
         (Variant::Reqwest, false) => drive(n, k, || clients.plain.get_device()).await,
         (Variant::Reqwest, true) => drive(n, k, || clients.plain.send_message(body)).await,
+        (Variant::PaddedReqwest, false) => drive(n, k, || padded(clients.plain.get_device())).await,
+        (Variant::PaddedReqwest, true) => {
+            drive(n, k, || padded(clients.plain.send_message(body))).await
+        }
         (Variant::Api | Variant::ApiDebug, false) => {
             drive(n, k, || {
                 clients
