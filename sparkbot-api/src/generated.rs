@@ -65731,3 +65731,883 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// Request limits the generated types do not enforce (array sizes, numeric ranges), by
+/// operation, sorted by operation id; checked by the request hook before any I/O.
+pub(crate) static REQUEST_LIMITS: &[(
+    &str,
+    &[(crate::validate::Place, crate::validate::Limit)],
+)] = &[
+    (
+        "add_campaign_contacts",
+        &[
+            (
+                crate::validate::Place::Body("/contacts"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "add_group_participants",
+        &[
+            (
+                crate::validate::Place::Body("/participants"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "create_catalog_product",
+        &[
+            (
+                crate::validate::Place::Body("/images"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: Some(10u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/price"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "create_chat_contact",
+        &[
+            (
+                crate::validate::Place::Body("/languages"),
+                crate::validate::Limit::Items {
+                    min: None,
+                    max: Some(3u64),
+                },
+            ),
+        ],
+    ),
+    (
+        "create_group",
+        &[
+            (
+                crate::validate::Place::Body("/participants"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "create_webhook",
+        &[
+            (
+                crate::validate::Place::Body("/events"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "delete_chat_contact_metadata",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "delete_chat_notes",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "delete_device_chats",
+        &[
+            (
+                crate::validate::Place::Body("/phones"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: Some(10u64),
+                },
+            ),
+        ],
+    ),
+    (
+        "delete_files",
+        &[
+            (
+                crate::validate::Place::Query("limit"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(500f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "delete_team_members",
+        &[
+            (
+                crate::validate::Place::Body("/users"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "list_campaign_contacts",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(500f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_catalog_collections",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_catalog_products",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_channels",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_chat_contacts",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_chat_files",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_chat_messages",
+        &[
+            (
+                crate::validate::Place::Query("limit"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_chat_notes",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_chats",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_departments",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_device_invoices",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_device_team_members",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_devices",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_groups",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(500f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_labels",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_meeting_links",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_quick_replies",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_user_statuses",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_webhook_logs",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "list_webhooks",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "remove_campaign_contacts",
+        &[
+            (
+                crate::validate::Place::Body("/phones"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "remove_chat_labels",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "remove_group_participants",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "search_campaigns",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "search_files",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "search_messages",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "search_team_members",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(100f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "send_message",
+        &[
+            (
+                crate::validate::Place::Body("/buttons"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Body("/contacts"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: Some(10u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/expiration/seconds"),
+                crate::validate::Limit::Range {
+                    min: Some(5f64),
+                    max: Some(8035200f64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/list/sections"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Body("/list/sections/*/rows"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Body("/location/coordinates"),
+                crate::validate::Limit::Items {
+                    min: Some(2u64),
+                    max: Some(2u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/poll/options"),
+                crate::validate::Limit::Items {
+                    min: Some(2u64),
+                    max: Some(12u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/retries"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "send_typing_status",
+        &[
+            (
+                crate::validate::Place::Body("/duration"),
+                crate::validate::Limit::Range {
+                    min: Some(2f64),
+                    max: Some(30f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "sync_chat_messages",
+        &[
+            (
+                crate::validate::Place::Query("page"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Query("size"),
+                crate::validate::Limit::Range {
+                    min: Some(1f64),
+                    max: Some(50f64),
+                },
+            ),
+        ],
+    ),
+    (
+        "update_catalog_product",
+        &[
+            (
+                crate::validate::Place::Body("/images"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: Some(10u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/price"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "update_chat_contact",
+        &[
+            (
+                crate::validate::Place::Body("/languages"),
+                crate::validate::Limit::Items {
+                    min: None,
+                    max: Some(3u64),
+                },
+            ),
+        ],
+    ),
+    (
+        "update_chat_labels",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "update_group_participants",
+        &[
+            (
+                crate::validate::Place::Body("/participants"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "update_message",
+        &[
+            (
+                crate::validate::Place::Body("/contacts"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: Some(10u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/expiration/seconds"),
+                crate::validate::Limit::Range {
+                    min: Some(5f64),
+                    max: Some(8035200f64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/location/coordinates"),
+                crate::validate::Limit::Items {
+                    min: Some(2u64),
+                    max: Some(2u64),
+                },
+            ),
+            (
+                crate::validate::Place::Body("/retries"),
+                crate::validate::Limit::Range {
+                    min: Some(0f64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "update_webhook",
+        &[
+            (
+                crate::validate::Place::Body("/events"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "upsert_chat_contact_metadata",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+    (
+        "upsert_chat_contacts",
+        &[
+            (
+                crate::validate::Place::Body(""),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+            (
+                crate::validate::Place::Body("/*/languages"),
+                crate::validate::Limit::Items {
+                    min: None,
+                    max: Some(3u64),
+                },
+            ),
+        ],
+    ),
+    (
+        "validate_numbers",
+        &[
+            (
+                crate::validate::Place::Body("/numbers"),
+                crate::validate::Limit::Items {
+                    min: Some(1u64),
+                    max: None,
+                },
+            ),
+        ],
+    ),
+];

@@ -24,12 +24,13 @@ impl ClientHooks<()> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         // progenitor stamps every request with `api-version: <info.version>`; the SparkBot API
         // defines no such header, so it stays off the wire.
         request.headers_mut().remove("api-version");
-        Ok(())
+        crate::validate::check(info.operation_id, request)
+            .map_err(|why| Error::InvalidRequest(format!("{}: {why}", info.operation_id)))
     }
 
     async fn exec(

@@ -19,6 +19,7 @@ mod config;
 mod hooks;
 mod scan;
 mod upload;
+mod validate;
 
 pub use config::{
     ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,

@@ -109,8 +109,9 @@ impl fmt::Display for RequiredAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RequiredAction::LinkDevice => f.write_str(
-                "a QR scan is needed: open WhatsApp > Linked devices and scan the code from \
-                 GET /devices/{id}/scan (SparkBot::api().scan_device_qr()), or request a pairing code",
+                "a QR scan is needed: open WhatsApp > Linked devices and scan the code that \
+                 `SparkBot::api().scan_device_qr()` returns for this device, or request a pairing \
+                 code with `request_device_auth_code()`",
             ),
             RequiredAction::ResolveConflict => f.write_str(
                 "WhatsApp is open on another computer or browser: close it there, then sync \

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
-use crate::{open_enums, overlay, spec_io, workspace_root};
+use crate::{constraints, open_enums, overlay, spec_io, workspace_root};
 
 /// The generated client module of sparkbot-api.
 pub const CLIENT_FILE: &str = "sparkbot-api/src/generated.rs";
@@ -93,6 +93,7 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     let mut value = raw.clone();
     let mut log = overlay::apply(&mut value);
     let enums = open_enums::collect(&value)?;
+    let limits = constraints::collect(&value);
     let (mock_value, mock_log) = overlay::for_mocks(&value);
     let spec = spec_io::to_openapi(value, label)?;
     let mock_spec = spec_io::to_openapi(mock_value, label)?;
@@ -125,6 +126,9 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
         enum_items.extend(file.items);
     }
     inject_into_types(&mut client_file, enum_items)?;
+    let limits_file: syn::File = syn::parse2(constraints::tokens(&limits))
+        .context("the request-limit table did not parse")?;
+    client_file.items.extend(limits_file.items);
     let mock_file: syn::File =
         syn::parse2(mock).context("progenitor emitted httpmock tokens that are not a Rust file")?;
 

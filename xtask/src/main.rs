@@ -2,6 +2,7 @@
 //!
 //! Run through the cargo alias: `cargo xtask <command>`.
 
+mod constraints;
 mod generate;
 mod lint;
 mod open_enums;

@@ -9,9 +9,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 struct DemoDevice {
     id: &'static str,
@@ -49,10 +55,35 @@ pub async fn start() -> std::io::Result<String> {
     let state = Arc::new(Mutex::new(State::default()));
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(serve(socket, state.clone()));
+            let state = state.clone();
+            let service = service_fn(move |request| handle(request, state.clone()));
+            tokio::spawn(async move {
+                // A client that hangs up mid-request is none of the demo's business.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(socket), service)
+                    .await;
+            });
         }
     });
     Ok(root)
+}
+
+async fn handle(
+    request: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let body = request.into_body().collect().await?.to_bytes();
+    let (status, value) = route(&method, &path, &query, &body, &state);
+    let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 fn device_json(device: &DemoDevice, state: &State) -> Value {
@@ -73,8 +104,7 @@ fn device_json(device: &DemoDevice, state: &State) -> Value {
     })
 }
 
-fn route(method: &str, target: &str, body: &[u8], state: &Mutex<State>) -> (u16, Value) {
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+fn route(method: &str, path: &str, query: &str, body: &[u8], state: &Mutex<State>) -> (u16, Value) {
     let query: HashMap<&str, &str> = query
         .split('&')
         .filter_map(|kv| kv.split_once('='))
@@ -124,52 +154,4 @@ fn route(method: &str, target: &str, body: &[u8], state: &Mutex<State>) -> (u16,
             json!({"status": 404, "message": format!("the demo double does not serve {method} {path}")}),
         ),
     }
-}
-
-async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    // Read the head, then as much body as Content-Length says.
-    let head_end = loop {
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        })
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buffer.len() < head_end + length {
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let mut request_line = head.lines().next().unwrap_or("").split(' ');
-    let (method, target) = (
-        request_line.next().unwrap_or(""),
-        request_line.next().unwrap_or("/"),
-    );
-    let (status, value) = route(method, target, &buffer[head_end..], &state);
-    let body = value.to_string();
-    let reason = match status {
-        200 => "OK",
-        201 => "Created",
-        _ => "Not Found",
-    };
-    let response = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = socket.write_all(response.as_bytes()).await;
-    let _ = socket.shutdown().await;
 }
