@@ -117,6 +117,22 @@ pub fn run(base_url: &str) -> Result<String, String> {
         "plain reqwest serialises a borrowed body",
     );
 
+    let body_bytes = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+    row(
+        "POST only: `pre` hook limit check: the sent body re-parsed into a `serde_json::Value`, \
+         then 9 limit pointers looked up",
+        ns_per_call(|| {
+            let value: Option<serde_json::Value> = serde_json::from_slice(&body_bytes).ok();
+            let mut hits = 0usize;
+            if let Some(value) = &value {
+                for pointer in SEND_MESSAGE_LIMIT_POINTERS {
+                    hits += lookup(value, pointer);
+                }
+            }
+            (value, hits)
+        }),
+        "mirrors sparkbot-api/src/validate.rs (`check`, `select`) for `send_message`",
+    );
     row(
         "extras: `Client::clone` per attempt (`SparkBot::call` hands each attempt an owned client)",
         ns_per_call(|| api.clone()),
@@ -167,6 +183,41 @@ pub fn run(base_url: &str) -> Result<String, String> {
         post_extras.to_string(),
     ]);
     Ok(format!("{}\n{}", table.render(), sizes.render()))
+}
+
+/// The body pointers `REQUEST_LIMITS` lists for `send_message` (sparkbot-api's generated code).
+const SEND_MESSAGE_LIMIT_POINTERS: [&str; 9] = [
+    "/buttons",
+    "/contacts",
+    "/expiration/seconds",
+    "/list/sections",
+    "/list/sections/*/rows",
+    "/location/coordinates",
+    "/poll/options",
+    "/retries",
+    "/duration",
+];
+
+/// What `validate::select` does per pointer: unescape each key, descend, build the location.
+fn lookup(value: &serde_json::Value, pointer: &str) -> usize {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return 1;
+    };
+    let (head, tail) = rest.split_once('/').map_or((rest, ""), |(h, t)| (h, t));
+    if head == "*" {
+        return value.as_array().map_or(0, |items| {
+            items
+                .iter()
+                .map(|item| lookup(item, &format!("/{tail}")))
+                .sum()
+        });
+    }
+    let key = head.replace("~1", "/").replace("~0", "~");
+    match value.get(&key) {
+        Some(_) if tail.is_empty() => black_box(format!("/{key}")).len().min(1),
+        Some(child) => lookup(child, &format!("/{tail}")),
+        None => 0,
+    }
 }
 
 /// progenitor's `encode_path`, the function the generated code calls.

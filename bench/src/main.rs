@@ -11,6 +11,7 @@ mod alloc;
 mod breakdown;
 mod build;
 mod clients;
+mod cpu;
 mod fixtures;
 mod overhead;
 mod paging;

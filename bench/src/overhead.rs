@@ -1,6 +1,8 @@
 //! Per-request overhead: the same requests through plain reqwest, sparkbot-api and
 //! sparkbot-extras, in interleaved rounds (the order rotates every round), each reported as
-//! time per request and as a ratio to plain reqwest measured in the same round.
+//! time per request and as a ratio to plain reqwest measured in the same round: wall-clock time,
+//! and the CPU time of the client thread (all client tasks run on it; the server has its own
+//! thread), which is immune to the wake-up latency that dominates sequential round trips.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -9,6 +11,7 @@ use futures::StreamExt;
 use sparkbot_api::types;
 
 use crate::clients::{self, Plain};
+use crate::cpu;
 use crate::fixtures;
 use crate::stats::{self, Table};
 use crate::trace::Tracing;
@@ -107,13 +110,20 @@ async fn padded<T>(call: impl Future<Output = T>) -> T {
     result
 }
 
-/// Times `n` calls of `call`, `in_flight` at a time. Returns the elapsed time, the failures and
-/// the first failure's message.
-async fn drive<F, Fut, T, E>(
-    n: usize,
-    in_flight: usize,
-    call: F,
-) -> (Duration, usize, Option<String>)
+/// What one timed batch of requests cost.
+struct Measured {
+    /// Wall-clock time of the batch.
+    wall: Duration,
+    /// CPU time of the client thread (where every client task runs) during the batch.
+    cpu: Option<Duration>,
+    /// Requests that failed.
+    failures: usize,
+    /// The first failure's message.
+    first: Option<String>,
+}
+
+/// Times `n` calls of `call`, `in_flight` at a time, in wall-clock and client-thread CPU time.
+async fn drive<F, Fut, T, E>(n: usize, in_flight: usize, call: F) -> Measured
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, E>>,
@@ -127,6 +137,7 @@ where
             first.get_or_insert_with(|| e.to_string());
         }
     };
+    let cpu_started = cpu::thread_time();
     let started = Instant::now();
     if in_flight <= 1 {
         for _ in 0..n {
@@ -140,14 +151,19 @@ where
             note(result);
         }
     }
-    (started.elapsed(), failures, first)
+    let wall = started.elapsed();
+    let cpu = cpu::thread_time()
+        .zip(cpu_started)
+        .map(|(end, start)| end.saturating_sub(start));
+    Measured {
+        wall,
+        cpu,
+        failures,
+        first,
+    }
 }
 
-async fn run_one(
-    clients: &Clients,
-    variant: Variant,
-    scenario: Scenario,
-) -> (Duration, usize, Option<String>) {
+async fn run_one(clients: &Clients, variant: Variant, scenario: Scenario) -> Measured {
     let (n, k) = (scenario.requests, scenario.in_flight);
     let body = &clients.body;
     match (variant, scenario.post) {
@@ -191,6 +207,16 @@ async fn run_one(
     }
 }
 
+/// "median× (min–max)" of the per-round ratios `values[r] / baseline[r]`.
+fn ratio_cell(values: &[f64], baseline: &[f64]) -> String {
+    let ratios: Vec<f64> = values.iter().zip(baseline).map(|(v, b)| v / b).collect();
+    let (lo, hi) = stats::range(&ratios).unwrap_or((f64::NAN, f64::NAN));
+    format!(
+        "{:.3}× ({lo:.2}–{hi:.2})",
+        stats::median(&ratios).unwrap_or(f64::NAN)
+    )
+}
+
 /// Runs every scenario and returns the result table.
 pub async fn run(base_url: &str, tracing: &Tracing, options: Options) -> Result<String, String> {
     let clients = Clients {
@@ -216,53 +242,47 @@ pub async fn run(base_url: &str, tracing: &Tracing, options: Options) -> Result<
     let mut table = Table::new(&[
         "scenario",
         "client",
-        "µs/request (median)",
-        "ratio to reqwest (median of rounds)",
-        "ratio range",
+        "wall µs/req",
+        "wall ratio to reqwest (median; range)",
+        "client CPU µs/req",
+        "CPU ratio to reqwest (median; range)",
         "failures",
     ]);
     for scenario in scenarios {
         let variants = Variant::ALL;
-        let mut per_request: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+        let mut wall: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+        let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
         let mut failures = vec![0usize; variants.len()];
         let mut first_error: Option<String> = None;
         for round in 0..=options.rounds {
-            let mut times = vec![0.0; variants.len()];
             for i in 0..variants.len() {
                 // Rotate the order every round so no client always runs first or last.
                 let index = (i + round) % variants.len();
                 let variant = variants[index];
                 tracing.set_debug(variant.debug());
-                let (elapsed, failed, first) = run_one(&clients, variant, scenario).await;
+                let measured = run_one(&clients, variant, scenario).await;
                 tracing.set_debug(false);
-                times[index] = stats::micros(elapsed) / scenario.requests as f64;
-                if round > 0 {
-                    failures[index] += failed;
-                    if first_error.is_none() {
-                        first_error = first.map(|e| format!("{}: {e}", variant.label()));
-                    }
+                // Round 0 is the warm-up: connections opened, caches filled.
+                if round == 0 {
+                    continue;
                 }
-            }
-            if round > 0 {
-                for (i, t) in times.into_iter().enumerate() {
-                    per_request[i].push(t);
+                let per_request = |d: Duration| stats::micros(d) / scenario.requests as f64;
+                wall[index].push(per_request(measured.wall));
+                cpu[index].push(measured.cpu.map_or(f64::NAN, per_request));
+                failures[index] += measured.failures;
+                if first_error.is_none() {
+                    first_error = measured.first.map(|e| format!("{}: {e}", variant.label()));
                 }
             }
         }
-        let baseline = &per_request[0];
         for (i, variant) in variants.iter().enumerate() {
-            let ratios: Vec<f64> = per_request[i]
-                .iter()
-                .zip(baseline)
-                .map(|(t, b)| t / b)
-                .collect();
-            let (lo, hi) = stats::range(&ratios).unwrap_or((f64::NAN, f64::NAN));
             table.row(vec![
                 scenario.label(),
                 variant.label().to_owned(),
-                format!("{:.1}", stats::median(&per_request[i]).unwrap_or(f64::NAN)),
-                format!("{:.3}×", stats::median(&ratios).unwrap_or(f64::NAN)),
-                format!("{lo:.3}–{hi:.3}"),
+                format!("{:.1}", stats::median(&wall[i]).unwrap_or(f64::NAN)),
+                ratio_cell(&wall[i], &wall[0]),
+                format!("{:.1}", stats::median(&cpu[i]).unwrap_or(f64::NAN)),
+                ratio_cell(&cpu[i], &cpu[0]),
                 failures[i].to_string(),
             ]);
         }
