@@ -28,4 +28,4 @@ pub use config::{
 pub use generated::*;
 pub use hooks::{RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
 pub use scan::{QrCode, ScanDeviceQr};
-pub use upload::{UPLOAD_FIELD_NAME, UploadFileMultipart, UploadedFile};
+pub use upload::{MultipartUpload, UPLOAD_FIELD_NAME};

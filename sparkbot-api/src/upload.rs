@@ -1,12 +1,15 @@
 //! File transfer the generator cannot express: multipart upload to `POST /files`, and streaming
 //! downloads of any API path that answers with raw bytes.
 //!
-//! Hand-written because progenitor 0.15 generates no `multipart/form-data` bodies, and because
+//! Hand-written because progenitor 0.15 generates no `multipart/form-data` bodies (the codegen
+//! overlay keeps the JSON form of `POST /files`, `upload_file`; the multipart form's parts are the
+//! spec's `UploadFileMultipart` schema, sent by [`MultipartUpload`]), and because
 //! download links arrive at run time (`media.links.download`) rather than from the spec. Both go
 //! through [`Client::execute_handwritten`], so they share the hooks (tracing, the rewrite of
 //! non-JSON error bodies) and the error type of every generated call.
 
 use std::borrow::Cow;
+use std::fmt::Display;
 
 use bytes::Bytes;
 use progenitor_client::{ByteStream, Error, ResponseValue};
@@ -15,20 +18,9 @@ use reqwest::multipart::{Form, Part};
 
 use crate::{Client, types};
 
-/// The multipart field that carries the file. Not documented: `file` is the name every
-/// multipart upload API of this family uses, and the one the known multipart client sends.
+/// The multipart part that carries the file, as the spec's `UploadFileMultipart` schema names it
+/// (and the known multipart client sends it).
 pub const UPLOAD_FIELD_NAME: &str = "file";
-
-/// One stored file as `POST /files` returns it: its 24-hex `id`, plus every other field the
-/// server sent (the file schema is not settled yet, so the rest is kept untyped).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize, serde::Serialize)]
-pub struct UploadedFile {
-    /// The file ID (24 hex), usable as `media.file` when sending a message.
-    pub id: String,
-    /// Every other field of the file object (`filename`, `size`, `mime`, …), as sent.
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
-}
 
 enum Content {
     Bytes(Bytes),
@@ -38,16 +30,25 @@ enum Content {
     },
 }
 
-/// Builder for [`Client::upload_file_multipart`].
-pub struct UploadFileMultipart<'a> {
+/// A setter's input, converted (or the reason it could not be) until [`MultipartUpload::send`].
+type Field<T> = Result<Option<T>, String>;
+
+/// Builder for [`Client::upload_file_multipart`]: the parts of the spec's
+/// [`types::UploadFileMultipart`] schema (`file`, `device`, `reference`, `format`, `filename`),
+/// each checked like the generated builders check theirs. Ends in [`MultipartUpload::send`].
+#[must_use = "an upload does nothing until `.send().await`"]
+pub struct MultipartUpload<'a> {
     client: &'a Client,
     content: Option<Content>,
-    filename: Option<String>,
+    file_name: Option<String>,
     content_type: Option<String>,
-    reference: Option<String>,
+    device: Field<types::DeviceId>,
+    reference: Field<types::UploadFileMultipartReference>,
+    format: Field<types::MediaFormat>,
+    filename: Field<String>,
 }
 
-impl std::fmt::Debug for UploadFileMultipart<'_> {
+impl std::fmt::Debug for MultipartUpload<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let content = match &self.content {
             None => "none".to_owned(),
@@ -57,45 +58,71 @@ impl std::fmt::Debug for UploadFileMultipart<'_> {
                 None => "stream of unknown length".to_owned(),
             },
         };
-        f.debug_struct("UploadFileMultipart")
+        f.debug_struct("MultipartUpload")
             .field("content", &content)
-            .field("filename", &self.filename)
+            .field("file_name", &self.file_name)
             .field("content_type", &self.content_type)
+            .field("device", &self.device)
             .field("reference", &self.reference)
+            .field("format", &self.format)
+            .field("filename", &self.filename)
             .finish()
     }
+}
+
+/// Converts a setter's input as the generated builders do, keeping the reason of a failure.
+fn convert<T, V>(value: V, type_name: &str, part: &str) -> Field<T>
+where
+    V: TryInto<T>,
+    V::Error: Display,
+{
+    value
+        .try_into()
+        .map(Some)
+        .map_err(|e| format!("conversion to `{type_name}` for {part} failed: {e}"))
 }
 
 impl Client {
     /// Uploads a file to the account's storage as `multipart/form-data`.
     ///
-    /// Sends a `POST` request to `/files`. The API answers with an **array** of stored files.
-    /// Uploading a file the account already holds answers 409 with the existing file's ID in
-    /// `meta.file`; that arrives as [`Error::ErrorResponse`] (`sparkbot-extras` turns it into
-    /// an "already exists" outcome).
+    /// Sends a `POST` request to `/files` with the parts of the spec's
+    /// [`types::UploadFileMultipart`]: the binary `file` ([`MultipartUpload::bytes`] or
+    /// [`MultipartUpload::stream`]) and, when set, `device`, `reference`, `format` and
+    /// `filename`. The API answers 200 or 201 with an **array** of stored files
+    /// ([`types::File`], usually one). Uploading a file the account already holds answers 409
+    /// with the existing file's ID in `meta.file`; that arrives as [`Error::ErrorResponse`]
+    /// (`sparkbot-extras` turns it into an "already exists" outcome).
     ///
-    /// The multipart field name ([`UPLOAD_FIELD_NAME`]) and the optional `reference` text field
-    /// are inferred, not documented.
+    /// The `file` part is evidenced (S16), `device` is sent by one client; the other parts
+    /// mirror the JSON form (`upload_file`) and are inferred.
     ///
     /// ```no_run
     /// # async fn run(client: &sparkbot_api::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use sparkbot_api::types::MediaFormat;
+    ///
     /// let files = client
     ///     .upload_file_multipart()
     ///     .bytes(b"hello".to_vec(), "hello.txt")
     ///     .content_type("text/plain")
+    ///     .device("5f0a1b2c3d4e5f6a7b8c9d0e") // checked against the spec's pattern before any I/O
+    ///     .format(MediaFormat::Native)
+    ///     .reference("order-42")
     ///     .send()
     ///     .await?
     ///     .into_inner();
-    /// println!("stored as {}", files[0].id);
+    /// println!("stored as {:?}", files[0].id);
     /// # Ok(()) }
     /// ```
-    pub fn upload_file_multipart(&self) -> UploadFileMultipart<'_> {
-        UploadFileMultipart {
+    pub fn upload_file_multipart(&self) -> MultipartUpload<'_> {
+        MultipartUpload {
             client: self,
             content: None,
-            filename: None,
+            file_name: None,
             content_type: None,
-            reference: None,
+            device: Ok(None),
+            reference: Ok(None),
+            format: Ok(None),
+            filename: Ok(None),
         }
     }
 
@@ -139,11 +166,12 @@ fn join_path(base: &str, path: &str) -> Result<String, String> {
     Ok(format!("{base}{path}"))
 }
 
-impl UploadFileMultipart<'_> {
-    /// The file content, held in memory, and the file name sent with it.
-    pub fn bytes(mut self, content: impl Into<Bytes>, filename: impl Into<String>) -> Self {
+impl MultipartUpload<'_> {
+    /// The file content, held in memory, and the file name sent with it (the `file` part's
+    /// `filename`).
+    pub fn bytes(mut self, content: impl Into<Bytes>, file_name: impl Into<String>) -> Self {
         self.content = Some(Content::Bytes(content.into()));
-        self.filename = Some(filename.into());
+        self.file_name = Some(file_name.into());
         self
     }
 
@@ -153,42 +181,86 @@ impl UploadFileMultipart<'_> {
         mut self,
         body: impl Into<reqwest::Body>,
         length: Option<u64>,
-        filename: impl Into<String>,
+        file_name: impl Into<String>,
     ) -> Self {
         self.content = Some(Content::Stream {
             body: body.into(),
             length,
         });
-        self.filename = Some(filename.into());
+        self.file_name = Some(file_name.into());
         self
     }
 
-    /// The file's media type (`image/png`, …). Left out, the server guesses from the name.
+    /// The file's media type (`image/png`, …), sent as the `file` part's `Content-Type`. Left
+    /// out, the server guesses from the name.
     pub fn content_type(mut self, mime: impl Into<String>) -> Self {
         self.content_type = Some(mime.into());
         self
     }
 
-    /// Your own reference for the file, sent as the `reference` form field (inferred name).
-    pub fn reference(mut self, reference: impl Into<String>) -> Self {
-        self.reference = Some(reference.into());
+    /// The device (WhatsApp number) the file belongs to, the `device` part: a 24-hex id.
+    pub fn device<V>(mut self, value: V) -> Self
+    where
+        V: TryInto<types::DeviceId>,
+        V::Error: Display,
+    {
+        self.device = convert(value, "DeviceId", "device");
         self
     }
 
-    /// Sends the upload. Checks the input before any I/O.
-    pub async fn send(self) -> Result<ResponseValue<Vec<UploadedFile>>, Error<types::ApiError>> {
+    /// Your own reference for the file, the `reference` part (at most 100 characters).
+    pub fn reference<V>(mut self, value: V) -> Self
+    where
+        V: TryInto<types::UploadFileMultipartReference>,
+        V::Error: Display,
+    {
+        self.reference = convert(value, "UploadFileMultipartReference", "reference");
+        self
+    }
+
+    /// How the file is sent as media later (`native`, `ptt`, `gif`), the `format` part.
+    pub fn format<V>(mut self, value: V) -> Self
+    where
+        V: TryInto<types::MediaFormat>,
+        V::Error: Display,
+    {
+        self.format = convert(value, "MediaFormat", "format");
+        self
+    }
+
+    /// The name to store the file under, the `filename` part; left out, the server keeps the
+    /// `file` part's own name.
+    pub fn filename(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.filename = if value.trim().is_empty() {
+            Err("the filename part must not be empty".to_owned())
+        } else {
+            Ok(Some(value))
+        };
+        self
+    }
+
+    /// Sends the upload. Checks every part before any I/O.
+    pub async fn send(self) -> Result<ResponseValue<Vec<types::File>>, Error<types::ApiError>> {
         let Self {
             client,
             content,
-            filename,
+            file_name,
             content_type,
+            device,
             reference,
+            format,
+            filename,
         } = self;
+        let device = device.map_err(Error::InvalidRequest)?;
+        let reference = reference.map_err(Error::InvalidRequest)?;
+        let format = format.map_err(Error::InvalidRequest)?;
+        let filename = filename.map_err(Error::InvalidRequest)?;
         let content = content.ok_or_else(|| {
             Error::InvalidRequest("the file content was not set (use bytes or stream)".to_owned())
         })?;
-        let filename = filename.unwrap_or_default();
-        if filename.trim().is_empty() {
+        let file_name = file_name.unwrap_or_default();
+        if file_name.trim().is_empty() {
             return Err(Error::InvalidRequest(
                 "the file name must not be empty".to_owned(),
             ));
@@ -201,16 +273,28 @@ impl UploadFileMultipart<'_> {
             } => Part::stream_with_length(body, n),
             Content::Stream { body, length: None } => Part::stream(body),
         };
-        let mut part = part.file_name(Cow::Owned(filename));
+        let mut part = part.file_name(Cow::Owned(file_name));
         if let Some(mime) = &content_type {
             part = part.mime_str(mime).map_err(|_| {
                 Error::InvalidRequest(format!("{mime:?} is not a valid media type"))
             })?;
         }
-        let mut form = Form::new().part(UPLOAD_FIELD_NAME, part);
-        if let Some(reference) = reference {
-            form = form.text("reference", reference);
+        // The text parts go before the file, so a server that handles parts as they arrive has
+        // them when the file comes.
+        let mut form = Form::new();
+        if let Some(device) = device {
+            form = form.text("device", String::from(device));
         }
+        if let Some(reference) = reference {
+            form = form.text("reference", String::from(reference));
+        }
+        if let Some(format) = format {
+            form = form.text("format", format.as_str().to_owned());
+        }
+        if let Some(filename) = filename {
+            form = form.text("filename", filename);
+        }
+        let form = form.part(UPLOAD_FIELD_NAME, part);
         let request = client
             .client
             .post(format!("{}/files", client.baseurl))
@@ -220,7 +304,11 @@ impl UploadFileMultipart<'_> {
         let response = client
             .execute_handwritten(request, "upload_file_multipart")
             .await?;
-        ResponseValue::from_response(response).await
+        // The spec's success statuses; another 2xx is not the documented answer.
+        match response.status().as_u16() {
+            200 | 201 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
     }
 }
 
@@ -250,15 +338,5 @@ mod tests {
         );
         assert!(join_path(base, "https://evil.example/x").is_err());
         assert!(join_path(base, "files/a").is_err());
-    }
-
-    #[test]
-    fn uploaded_file_keeps_unknown_fields() {
-        let file: UploadedFile = serde_json::from_value(serde_json::json!({
-            "id": "5f0a1b2c3d4e5f6a7b8c9d0e", "filename": "a.png", "size": 3
-        }))
-        .unwrap();
-        assert_eq!(file.id, "5f0a1b2c3d4e5f6a7b8c9d0e");
-        assert_eq!(file.other["size"], 3);
     }
 }

@@ -46,9 +46,16 @@ pub(crate) fn check(operation_id: &str, request: &reqwest::Request) -> Result<()
         return Ok(());
     };
     let limits = REQUEST_LIMITS[found].1;
-    let body: Option<Value> = request
-        .body()
-        .and_then(|b| b.as_bytes())
+    let bytes = request.body().and_then(|b| b.as_bytes());
+    // Parsing the body costs more than the rest of the hook: skip it unless some limited
+    // field's name appears in the raw JSON at all (most messages carry none).
+    let body: Option<Value> = bytes
+        .filter(|bytes| {
+            limits.iter().any(|(place, _)| match place {
+                Place::Body(pointer) => mentions_key(bytes, pointer),
+                Place::Query(_) => false,
+            })
+        })
         .and_then(|bytes| serde_json::from_slice(bytes).ok());
     for (place, limit) in limits {
         match place {
@@ -135,6 +142,20 @@ fn bounds(min: Option<f64>, max: Option<f64>) -> String {
     }
 }
 
+/// Whether the first key of `pointer` occurs as a quoted string in `body`.
+fn mentions_key(body: &[u8], pointer: &str) -> bool {
+    let first = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    if first.is_empty() || first == "*" {
+        return true;
+    }
+    let quoted = format!("\"{}\"", first.replace("~1", "/").replace("~0", "~"));
+    body.windows(quoted.len()).any(|w| w == quoted.as_bytes())
+}
+
 /// Every value at `pointer` (with `*` for each array item), with its concrete location.
 fn select<'v>(value: &'v Value, pointer: &str, at: String, out: &mut Vec<(String, &'v Value)>) {
     let Some(rest) = pointer.strip_prefix('/') else {
@@ -171,6 +192,17 @@ mod tests {
         select(&body, "/sections/*/rows", String::new(), &mut found);
         let at: Vec<&str> = found.iter().map(|(a, _)| a.as_str()).collect();
         assert_eq!(at, ["/sections/0/rows", "/sections/1/rows"]);
+    }
+
+    #[test]
+    fn the_body_is_parsed_only_when_a_limited_key_appears() {
+        assert!(mentions_key(br#"{"contacts":[]}"#, "/contacts"));
+        assert!(mentions_key(br#"{"poll":{"options":[]}}"#, "/poll/options"));
+        assert!(!mentions_key(
+            br#"{"phone":"+1","message":"hi"}"#,
+            "/contacts"
+        ));
+        assert!(mentions_key(b"[1,2]", "/*"));
     }
 
     #[test]

@@ -137,8 +137,11 @@ impl SparkBot {
     }
 
     /// A stream over any list endpoint, from a closure that fetches one page. Every page is
-    /// fetched under the retry policy. A list endpoint added to the spec later gets a stream
-    /// in one line:
+    /// fetched under the retry policy.
+    ///
+    /// Every list endpoint of the spec already has a ready stream, `<operation>_stream` (such as
+    /// [`SparkBot::list_chats_stream`]), generated from the spec; `paginate` is for another page
+    /// size or loop guard, or for a call of your own:
     ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {
@@ -176,6 +179,9 @@ impl SparkBot {
     /// Streams outbound messages page by page (50 per page). `filter` sets the search
     /// filters on the generated builder; the stream sets `page` and `size` itself.
     ///
+    /// The same as [`SparkBot::search_messages_stream`], one of the streams generated for
+    /// every list endpoint of the spec.
+    ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {
     /// use futures::TryStreamExt;
@@ -196,17 +202,7 @@ impl SparkBot {
             + Sync
             + 'static,
     {
-        let filter = Arc::new(filter);
-        self.paginate(Paging::with_max_size(50), move |api, page| {
-            let filter = filter.clone();
-            async move {
-                filter(api.search_messages())
-                    .page(page.number)
-                    .size(page.size)
-                    .send()
-                    .await
-            }
-        })
+        self.search_messages_stream(filter)
     }
 
     /// Reads a device from the API, bypassing the cache; 404 becomes

@@ -5,6 +5,8 @@
 mod client;
 mod config;
 mod error;
+#[rustfmt::skip]
+mod generated_streams;
 mod lookup;
 pub mod media;
 pub mod paging;

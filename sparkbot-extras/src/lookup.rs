@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::client::SparkBot;
 use crate::error::Error;
-use crate::paging::{PageStream, Paging};
+use crate::paging::PageStream;
 use crate::phone::E164;
 
 /// What identifies a device in a lookup.
@@ -214,7 +214,8 @@ impl DeviceCache {
 }
 
 impl SparkBot {
-    /// Streams the devices matching `filter`, page by page (50 per page).
+    /// Streams the devices matching `filter`, page by page (50 per page): the generated
+    /// [`SparkBot::list_devices_stream`] with the filter's parameters set.
     ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {
@@ -229,21 +230,17 @@ impl SparkBot {
     /// # Ok(()) }
     /// ```
     pub fn devices_stream(&self, filter: DeviceFilter) -> PageStream<Device> {
-        self.paginate(Paging::with_max_size(50), move |api, page| {
-            let filter = filter.clone();
-            async move {
-                let mut request = api.list_devices().page(page.number).size(page.size);
-                if let Some(status) = filter.status {
-                    request = request.status(status);
-                }
-                if let Some(status) = filter.session_status {
-                    request = request.session_status(status);
-                }
-                if let Some(search) = filter.search {
-                    request = request.search(search);
-                }
-                request.send().await
+        self.list_devices_stream(move |mut request| {
+            if let Some(status) = filter.status.clone() {
+                request = request.status(status);
             }
+            if let Some(status) = filter.session_status.clone() {
+                request = request.session_status(status);
+            }
+            if let Some(search) = filter.search.clone() {
+                request = request.search(search);
+            }
+            request
         })
     }
 

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt};
-use sparkbot_api::UploadedFile;
+use sparkbot_api::types::{self, MediaFormat};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::client::SparkBot;
 use crate::error::{ApiFailure, Error};
+use crate::lookup::DeviceKey;
 
 /// Where an upload's content comes from.
 pub enum FileSource {
@@ -87,10 +88,10 @@ impl fmt::Debug for FileSource {
 }
 
 /// What an upload achieved.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum UploadOutcome {
-    /// Stored; the API's file objects.
-    Uploaded(Vec<UploadedFile>),
+    /// Stored; the API's file objects (usually one).
+    Uploaded(Vec<types::File>),
     /// The account already holds this file (409); here is its id.
     AlreadyExists {
         /// The existing file's id.
@@ -104,7 +105,7 @@ impl UploadOutcome {
     /// The id of the stored file, new or existing.
     pub fn file_id(&self) -> Option<&str> {
         match self {
-            UploadOutcome::Uploaded(files) => files.first().map(|f| f.id.as_str()),
+            UploadOutcome::Uploaded(files) => files.first().and_then(|f| f.id.as_deref()),
             UploadOutcome::AlreadyExists { file_id, .. } => Some(file_id),
         }
     }
@@ -138,20 +139,63 @@ pub(crate) fn duplicate_file_id(failure: &ApiFailure) -> Option<String> {
 pub struct Upload<'a> {
     bot: &'a SparkBot,
     source: FileSource,
+    parts: Parts,
+}
+
+/// The optional parts of a multipart upload, re-applied on each attempt.
+#[derive(Clone, Debug, Default)]
+struct Parts {
     content_type: Option<String>,
+    device: Option<DeviceKey>,
     reference: Option<String>,
+    format: Option<MediaFormat>,
+    filename: Option<String>,
+}
+
+impl Parts {
+    /// Sets the parts on the low-level builder, whose `send` checks them before any I/O. The
+    /// device key must already be an id.
+    fn apply<'a>(
+        &self,
+        mut builder: sparkbot_api::MultipartUpload<'a>,
+    ) -> sparkbot_api::MultipartUpload<'a> {
+        if let Some(mime) = &self.content_type {
+            builder = builder.content_type(mime.clone());
+        }
+        if let Some(DeviceKey::Id(id)) = &self.device {
+            builder = builder.device(id.as_str());
+        }
+        if let Some(reference) = &self.reference {
+            builder = builder.reference(reference.as_str());
+        }
+        if let Some(format) = &self.format {
+            builder = builder.format(format.clone());
+        }
+        if let Some(filename) = &self.filename {
+            builder = builder.filename(filename.clone());
+        }
+        builder
+    }
 }
 
 impl SparkBot {
-    /// Uploads a file to the account's storage (`POST /files`, multipart).
+    /// Uploads a file to the account's storage (`POST /files`, multipart; every part of the
+    /// spec's `UploadFileMultipart` can be set).
     ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {
+    /// use sparkbot_api::types::MediaFormat;
     /// use sparkbot_extras::{FileSource, UploadOutcome};
     ///
-    /// let outcome = bot.upload(FileSource::path("invoice.pdf")).content_type("application/pdf").send().await?;
+    /// let outcome = bot
+    ///     .upload(FileSource::path("invoice.pdf"))
+    ///     .content_type("application/pdf")
+    ///     .device("sales") // any device key: id, phone number, alias
+    ///     .format(MediaFormat::Native)
+    ///     .send()
+    ///     .await?;
     /// match &outcome {
-    ///     UploadOutcome::Uploaded(files) => println!("stored as {}", files[0].id),
+    ///     UploadOutcome::Uploaded(files) => println!("stored as {:?}", files[0].id),
     ///     UploadOutcome::AlreadyExists { file_id, .. } => println!("already stored as {file_id}"),
     /// }
     /// # Ok(()) }
@@ -160,8 +204,7 @@ impl SparkBot {
         Upload {
             bot: self,
             source,
-            content_type: None,
-            reference: None,
+            parts: Parts::default(),
         }
     }
 
@@ -215,32 +258,63 @@ impl SparkBot {
 impl Upload<'_> {
     /// The file's media type (`image/png`…); left out, the server guesses from the name.
     pub fn content_type(mut self, mime: impl Into<String>) -> Self {
-        self.content_type = Some(mime.into());
+        self.parts.content_type = Some(mime.into());
         self
     }
 
-    /// Your own reference for the file.
+    /// The device (WhatsApp number) the file belongs to: any [`DeviceKey`] (an id, a phone
+    /// number, an alias…), resolved to its id before the upload. Sent as the `device` part.
+    pub fn device(mut self, device: impl Into<DeviceKey>) -> Self {
+        self.parts.device = Some(device.into());
+        self
+    }
+
+    /// Your own reference for the file (at most 100 characters), the `reference` part.
     pub fn reference(mut self, reference: impl Into<String>) -> Self {
-        self.reference = Some(reference.into());
+        self.parts.reference = Some(reference.into());
+        self
+    }
+
+    /// How the file is sent as media later (`native`, `ptt`, `gif`), the `format` part.
+    pub fn format(mut self, format: MediaFormat) -> Self {
+        self.parts.format = Some(format);
+        self
+    }
+
+    /// The name to store the file under, the `filename` part; left out, the server keeps the
+    /// name the file is sent with.
+    pub fn filename(mut self, filename: impl Into<String>) -> Self {
+        self.parts.filename = Some(filename.into());
         self
     }
 
     /// Uploads. Bytes and paths follow the retry policy for non-idempotent requests (by
-    /// default: not re-sent); a reader is sent once.
+    /// default: not re-sent); a reader is sent once. The parts are checked before any I/O (an
+    /// invalid one is [`Error::InvalidInput`]); a device key that is not an id is looked up
+    /// first ([`SparkBot::find_device`]).
     pub async fn send(self) -> Result<UploadOutcome, Error> {
         let Self {
             bot,
             source,
-            content_type,
-            reference,
+            mut parts,
         } = self;
+        parts.device = match parts.device.take() {
+            None => None,
+            Some(DeviceKey::Id(id)) => Some(DeviceKey::Id(id)),
+            Some(key) => {
+                Some(DeviceKey::Id(bot.find_device(key).await?.id.ok_or_else(
+                    || Error::Other("the device has no id".to_owned()),
+                )?))
+            }
+        };
+        let parts = &parts;
         let result = match source {
             FileSource::Bytes { data, filename } => {
                 bot.call(false, |api| {
                     let (data, filename) = (data.clone(), filename.clone());
-                    let (content_type, reference) = (content_type.clone(), reference.clone());
                     async move {
-                        configure(api.upload_file_multipart(), content_type, reference)
+                        parts
+                            .apply(api.upload_file_multipart())
                             .bytes(data, filename)
                             .send()
                             .await
@@ -259,14 +333,14 @@ impl Upload<'_> {
                 let path = &path;
                 bot.call(false, |api| {
                     let filename = filename.clone();
-                    let (content_type, reference) = (content_type.clone(), reference.clone());
                     async move {
                         let file = tokio::fs::File::open(path).await.map_err(|e| {
                             sparkbot_api::Error::Custom(format!("cannot open {path:?}: {e}"))
                         })?;
                         let body =
                             reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-                        configure(api.upload_file_multipart(), content_type, reference)
+                        parts
+                            .apply(api.upload_file_multipart())
                             .stream(body, Some(length), filename)
                             .send()
                             .await
@@ -280,9 +354,9 @@ impl Upload<'_> {
                 length,
             } => {
                 let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader));
-                let request = configure(bot.api().upload_file_multipart(), content_type, reference)
-                    .stream(body, length, filename);
-                request
+                parts
+                    .apply(bot.api().upload_file_multipart())
+                    .stream(body, length, filename)
                     .send()
                     .await
                     .map(sparkbot_api::ResponseValue::into_inner)
@@ -300,21 +374,6 @@ impl Upload<'_> {
             },
             Err(e) => Err(e),
         }
-    }
-}
-
-fn configure(
-    builder: sparkbot_api::UploadFileMultipart<'_>,
-    content_type: Option<String>,
-    reference: Option<String>,
-) -> sparkbot_api::UploadFileMultipart<'_> {
-    let builder = match content_type {
-        Some(mime) => builder.content_type(mime),
-        None => builder,
-    };
-    match reference {
-        Some(r) => builder.reference(r),
-        None => builder,
     }
 }
 

@@ -21,6 +21,22 @@ pub const DEVICE_ID: &str = "5f0a1b2c3d4e5f6a7b8c9d0e";
 /// A 24-hex message id used across tests.
 pub const MESSAGE_ID: &str = "60b7c8d9e0f1a2b3c4d5e6f7";
 
+/// [`DEVICE_ID`] as the generated id type, for typed mock matchers.
+pub fn device_id() -> types::DeviceId {
+    DEVICE_ID.parse().expect("DEVICE_ID is 24 hex")
+}
+
+/// Reads a streamed response body to the end.
+pub async fn read_all(stream: sparkbot_api::ByteStream) -> Vec<u8> {
+    use futures::TryStreamExt;
+    stream
+        .into_inner()
+        .map_ok(|chunk| chunk.to_vec())
+        .try_concat()
+        .await
+        .expect("the body streams without error")
+}
+
 /// Starts a mock server for one test.
 pub async fn server() -> MockServer {
     MockServer::start_async().await

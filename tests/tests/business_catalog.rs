@@ -3,13 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types;
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const PRODUCT_ID: &str = "7283947261938475";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn product_json() -> serde_json::Value {
     json!({
@@ -22,7 +18,7 @@ fn product_json() -> serde_json::Value {
 async fn get_catalog_decodes_the_summary() {
     let server = server().await;
     let mock = server.get_catalog(|when, then| {
-        authed(when.device_id(&device()).into_inner());
+        authed(when.device_id(&device_id()).into_inner());
         then.ok(&from_json(
             json!({"id": "c1", "name": "Acme", "totalProducts": 4}),
         ));
@@ -44,7 +40,7 @@ async fn list_catalog_products_sends_search_and_decodes() {
     let products: Vec<types::CatalogProduct> = vec![from_json(product_json())];
     let mock = server.list_catalog_products(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(20).unwrap())
             .search("mug");
@@ -73,7 +69,7 @@ async fn create_catalog_product_sends_the_product() {
         "images": ["https://example.com/mug.jpg"], "retailerId": "MUG-BLUE"
     }));
     let mock = server.create_catalog_product(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.created(&from_json(product_json()));
     });
     let product = client(&server)
@@ -103,7 +99,7 @@ async fn get_catalog_product_decodes_the_product() {
     let server = server().await;
     let mock = server.get_catalog_product(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .product_id(&PRODUCT_ID.parse().unwrap())
                 .into_inner(),
         );
@@ -129,7 +125,7 @@ async fn update_catalog_product_sends_the_fields() {
     updated["isHidden"] = json!(true);
     let mock = server.update_catalog_product(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .product_id(&PRODUCT_ID.parse().unwrap())
                 .body(&req)
                 .into_inner(),
@@ -154,7 +150,7 @@ async fn delete_catalog_product_accepts_an_empty_answer() {
     let server = server().await;
     let mock = server.delete_catalog_product(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .product_id(&PRODUCT_ID.parse().unwrap())
                 .into_inner(),
         );
@@ -178,7 +174,7 @@ async fn list_catalog_collections_decodes_products() {
         "id": "col1", "name": "Mugs", "products": [product_json()]
     }))];
     let mock = server.list_catalog_collections(|when, then| {
-        let when = when.device_id(&device()).page(1);
+        let when = when.device_id(&device_id()).page(1);
         authed(when.into_inner());
         then.ok(&collections);
     });

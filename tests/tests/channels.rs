@@ -3,13 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, ChannelRole};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const CHANNEL: &str = "120363012345678901@newsletter";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn channel() -> types::ChannelWid {
     CHANNEL.parse().unwrap()
@@ -28,7 +24,7 @@ async fn list_channels_sends_role_and_decodes() {
     let channels: Vec<types::Channel> = vec![from_json(channel_json())];
     let mock = server.list_channels(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(50).unwrap())
             .role(&ChannelRole::Owner);
@@ -57,7 +53,7 @@ async fn create_channel_sends_name_description_image() {
         "name": "Acme news", "description": "Product updates", "image": "https://example.com/logo.png"
     }));
     let mock = server.create_channel(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.created(&from_json(channel_json()));
     });
     let created = client(&server)
@@ -77,7 +73,7 @@ async fn get_channel_decodes_the_channel() {
     let server = server().await;
     let mock = server.get_channel(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .channel_wid(&channel())
                 .into_inner(),
         );
@@ -105,7 +101,7 @@ async fn update_channel_sends_the_fields_for_a_bare_channel_id() {
     updated["description"] = json!("Weekly product updates");
     let mock = server.update_channel(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .channel_wid(&bare)
                 .body(&req)
                 .into_inner(),
@@ -139,7 +135,7 @@ async fn delete_channel_accepts_an_empty_answer() {
     let server = server().await;
     let mock = server.delete_channel(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .channel_wid(&channel())
                 .into_inner(),
         );
@@ -161,7 +157,7 @@ async fn follow_channel_posts_to_follow() {
     let server = server().await;
     let mock = server.follow_channel(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .channel_wid(&channel())
                 .into_inner(),
         );
@@ -184,7 +180,7 @@ async fn unfollow_channel_deletes_the_follow() {
     let server = server().await;
     let mock = server.unfollow_channel(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .channel_wid(&channel())
                 .into_inner(),
         );

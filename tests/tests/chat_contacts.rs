@@ -3,13 +3,11 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, ChatContactKind};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 const WID: &str = "447362053576@c.us";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn wid() -> types::ChatContactWid {
     WID.parse().unwrap()
@@ -35,7 +33,7 @@ async fn list_chat_contacts_sends_filters() {
     let contacts: Vec<types::ChatContact> = vec![from_json(contact_json())];
     let mock = server.list_chat_contacts(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(50).unwrap())
             .search("alice")
@@ -102,7 +100,7 @@ async fn create_chat_contact_sends_fields_metadata_and_upsert() {
         "metadata": [{"key": "crm_id", "value": "42"}]
     }));
     let mock = server.create_chat_contact(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(contact_json()));
     });
     let created = client(&server)
@@ -173,7 +171,7 @@ async fn upsert_chat_contacts_sends_an_array() {
         from_json(json!({"phone": "+447362053577"})),
     ];
     let mock = server.upsert_chat_contacts(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(json!([{"wid": WID}])));
     });
     let out = client(&server)
@@ -192,7 +190,11 @@ async fn upsert_chat_contacts_sends_an_array() {
 async fn get_chat_contact_decodes_and_maps_404() {
     let server = server().await;
     let mock = server.get_chat_contact(|when, then| {
-        authed(when.device_id(&device()).contact_wid(&wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .contact_wid(&wid())
+                .into_inner(),
+        );
         then.ok(&from_json(contact_json()));
     });
     let c = client(&server)
@@ -229,7 +231,7 @@ async fn update_chat_contact_sends_partial_fields() {
     }));
     let mock = server.update_chat_contact(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .contact_wid(&wid())
                 .body(&body)
                 .into_inner(),
@@ -260,7 +262,11 @@ async fn update_chat_contact_sends_partial_fields() {
 async fn delete_chat_contact_accepts_204() {
     let server = server().await;
     let mock = server.delete_chat_contact(|when, then| {
-        authed(when.device_id(&device()).contact_wid(&wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .contact_wid(&wid())
+                .into_inner(),
+        );
         then.no_content();
     });
     client(&server)
@@ -282,7 +288,7 @@ async fn upsert_chat_contact_metadata_sends_key_values() {
     ];
     let mock = server.upsert_chat_contact_metadata(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .contact_wid(&wid())
                 .body(&body)
                 .into_inner(),
@@ -310,7 +316,7 @@ async fn delete_chat_contact_metadata_sends_keys() {
     let body: types::ChatContactMetadataKeys = from_json(json!(["crm_id", "plan"]));
     let mock = server.delete_chat_contact_metadata(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .contact_wid(&wid())
                 .body(&body)
                 .into_inner(),
@@ -332,11 +338,19 @@ async fn delete_chat_contact_metadata_sends_keys() {
 async fn block_and_unblock_chat_contact() {
     let server = server().await;
     let block = server.block_chat_contact(|when, then| {
-        authed(when.device_id(&device()).contact_wid(&wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .contact_wid(&wid())
+                .into_inner(),
+        );
         then.ok(&from_json(json!({"status": "blocked"})));
     });
     let unblock = server.unblock_chat_contact(|when, then| {
-        authed(when.device_id(&device()).contact_wid(&wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .contact_wid(&wid())
+                .into_inner(),
+        );
         then.no_content();
     });
     let out = client(&server)

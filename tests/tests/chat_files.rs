@@ -4,13 +4,11 @@
 use futures::TryStreamExt;
 use serde_json::json;
 use sparkbot_api::types::{self, ChatFileKind};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 const FILE: &str = "65a1b2c3d4e5f6a7b8c9d0e1";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn file_id() -> types::ChatFileId {
     FILE.parse().unwrap()
@@ -37,7 +35,7 @@ async fn list_chat_files_sends_filters() {
     let chat: types::ChatWid = "447362053576@c.us".parse().unwrap();
     let mock = server.list_chat_files(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(1)
             .size(std::num::NonZeroU64::new(20).unwrap())
             .chat(&chat)
@@ -78,7 +76,11 @@ async fn list_chat_files_sends_filters() {
 async fn get_chat_file_decodes_metadata() {
     let server = server().await;
     let mock = server.get_chat_file(|when, then| {
-        authed(when.device_id(&device()).file_id(&file_id()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .file_id(&file_id())
+                .into_inner(),
+        );
         then.ok(&from_json(file_json()));
     });
     let file = client(&server)
@@ -98,7 +100,11 @@ async fn get_chat_file_decodes_metadata() {
 async fn delete_chat_file_accepts_200() {
     let server = server().await;
     let mock = server.delete_chat_file(|when, then| {
-        authed(when.device_id(&device()).file_id(&file_id()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .file_id(&file_id())
+                .into_inner(),
+        );
         then.ok();
     });
     client(&server)
@@ -117,7 +123,7 @@ async fn download_chat_file_streams_the_bytes_without_a_token_query() {
     let bytes: Vec<u8> = (0u8..=255).cycle().take(10_000).collect();
     let mock = server.download_chat_file(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .file_id(&file_id())
             .into_inner()
             .query_param_missing("token");

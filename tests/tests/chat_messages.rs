@@ -3,13 +3,11 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, ChatMessageFlow, ChatMessageType};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 const MSG: &str = "3EB0C767D097B7E8A1B2";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn msg_id() -> types::ChatMessageId {
     MSG.parse().unwrap()
@@ -44,7 +42,7 @@ async fn list_chat_messages_sends_the_confirmed_filters() {
     let messages: Vec<types::ChatMessage> = vec![from_json(inbound_json())];
     let mock = server.list_chat_messages(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(50).unwrap())
             .chat("447362053576@c.us")
@@ -97,7 +95,7 @@ async fn list_chat_messages_sends_before() {
     let server = server().await;
     let mock = server.list_chat_messages(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .into_inner()
             .query_param("before", "2026-03-01T12:00:00Z");
         authed(when);
@@ -130,7 +128,11 @@ async fn get_chat_message_decodes_poll_location_and_contacts() {
         "ack": "read"
     });
     let mock = server.get_chat_message(|when, then| {
-        authed(when.device_id(&device()).message_id(&msg_id()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .message_id(&msg_id())
+                .into_inner(),
+        );
         then.ok(&from_json(body.clone()));
     });
     let m = client(&server)
@@ -181,7 +183,10 @@ async fn get_chat_message_maps_404() {
 async fn delete_chat_message_can_revoke() {
     let server = server().await;
     let mock = server.delete_chat_message(|when, then| {
-        let when = when.device_id(&device()).message_id(&msg_id()).revoke(true);
+        let when = when
+            .device_id(&device_id())
+            .message_id(&msg_id())
+            .revoke(true);
         authed(when.into_inner());
         then.no_content();
     });
@@ -200,7 +205,11 @@ async fn delete_chat_message_can_revoke() {
 async fn get_chat_message_ack_info_decodes_recipients() {
     let server = server().await;
     let mock = server.get_chat_message_ack_info(|when, then| {
-        authed(when.device_id(&device()).message_id(&msg_id()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .message_id(&msg_id())
+                .into_inner(),
+        );
         then.ok(&from_json(json!({
             "ack": "read",
             "delivered": [{"phone": "+447362053577"}],
@@ -226,7 +235,11 @@ async fn get_chat_message_ack_info_decodes_recipients() {
 async fn mark_chat_message_as_read_posts_to_read() {
     let server = server().await;
     let mock = server.mark_chat_message_as_read(|when, then| {
-        authed(when.device_id(&device()).message_id(&msg_id()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .message_id(&msg_id())
+                .into_inner(),
+        );
         then.ok(&from_json(json!({"ok": true})));
     });
     let out = client(&server)

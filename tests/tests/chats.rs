@@ -3,15 +3,13 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, ChatSetStatus, ChatStatus, ChatStatusFilter, ChatType};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 const CHAT: &str = "447362053576@c.us";
 const GROUP: &str = "120363012345678901@g.us";
 const AGENT: &str = "64b7c8d9e0f1a2b3c4d5e6f7";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn chat_wid() -> types::ChatWid {
     CHAT.parse().unwrap()
@@ -38,7 +36,7 @@ async fn list_chats_sends_filters_and_decodes_the_array() {
     let chats: Vec<types::Chat> = vec![from_json(chat_json())];
     let mock = server.list_chats(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(2)
             .size(std::num::NonZeroU64::new(50).unwrap())
             .sort("date:desc")
@@ -101,7 +99,11 @@ async fn list_chats_sends_filters_and_decodes_the_array() {
 async fn get_chat_decodes_the_chat_and_maps_404() {
     let server = server().await;
     let mock = server.get_chat(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&chat_wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .chat_wid(&chat_wid())
+                .into_inner(),
+        );
         then.ok(&from_json(chat_json()));
     });
     let chat = client(&server)
@@ -153,7 +155,7 @@ async fn delete_chat_sends_the_whatsapp_and_force_flags() {
     let server = server().await;
     let mock = server.delete_chat(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .chat_wid(&chat_wid())
             .whatsapp(true)
             .force(true);
@@ -178,7 +180,7 @@ async fn update_chat_labels_upserts_an_array_of_names() {
     let body: types::ChatLabelNames = from_json(json!(["vip", "lead"]));
     let mock = server.update_chat_labels(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .chat_wid(&chat_wid())
             .upsert(true)
             .body(&body);
@@ -205,7 +207,7 @@ async fn update_chat_labels_without_upsert_replaces() {
     let body: types::ChatLabelNames = from_json(json!(["only"]));
     let mock = server.update_chat_labels(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .chat_wid(&chat_wid())
             .upsert(None)
             .body(&body);
@@ -234,7 +236,10 @@ async fn remove_chat_labels_sends_the_names_in_a_delete_body() {
     let server = server().await;
     let body: types::ChatLabelNames = from_json(json!(["spam"]));
     let mock = server.remove_chat_labels(|when, then| {
-        let when = when.device_id(&device()).chat_wid(&chat_wid()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .body(&body);
         authed(when.into_inner());
         then.no_content();
     });
@@ -254,7 +259,10 @@ async fn assign_chat_agent_sends_the_agent() {
     let server = server().await;
     let body: types::ChatAssignRequest = from_json(json!({"agent": AGENT}));
     let mock = server.assign_chat_agent(|when, then| {
-        let when = when.device_id(&device()).chat_wid(&chat_wid()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .body(&body);
         authed(when.into_inner());
         then.ok(&from_json(json!({"owner": {"agent": AGENT}})));
     });
@@ -297,7 +305,11 @@ async fn assign_chat_agent_by_email_and_department() {
 async fn unassign_chat_deletes_the_owner() {
     let server = server().await;
     let mock = server.unassign_chat(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&chat_wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .chat_wid(&chat_wid())
+                .into_inner(),
+        );
         then.ok();
     });
     client(&server)
@@ -317,7 +329,10 @@ async fn set_chat_status_sends_the_status() {
         status: ChatSetStatus::Resolved,
     };
     let mock = server.set_chat_status(|when, then| {
-        let when = when.device_id(&device()).chat_wid(&chat_wid()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .body(&body);
         authed(when.into_inner());
         then.ok(&from_json(json!({"status": "resolved"})));
     });
@@ -342,7 +357,11 @@ async fn set_chat_status_sends_the_status() {
 async fn archive_chat_puts_the_archive_flag() {
     let server = server().await;
     let mock = server.archive_chat(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&chat_wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .chat_wid(&chat_wid())
+                .into_inner(),
+        );
         then.ok(&from_json(json!({"waStatus": "archived"})));
     });
     let out = client(&server)
@@ -361,7 +380,11 @@ async fn archive_chat_puts_the_archive_flag() {
 async fn unarchive_chat_deletes_the_archive_flag_and_maps_404() {
     let server = server().await;
     let mock = server.unarchive_chat(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&chat_wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .chat_wid(&chat_wid())
+                .into_inner(),
+        );
         then.not_found(&api_error(404, "chat:not_found", "Chat not found"));
     });
     let err = client(&server)
@@ -403,7 +426,7 @@ async fn list_chat_notes_pages_and_decodes() {
     }))];
     let mock = server.list_chat_notes(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .chat_wid(&chat_wid())
             .page(0)
             .size(std::num::NonZeroU64::new(10).unwrap());
@@ -434,7 +457,10 @@ async fn create_chat_note_sends_the_note_and_decodes_it() {
         "author": AGENT
     }));
     let mock = server.create_chat_note(|when, then| {
-        let when = when.device_id(&device()).chat_wid(&chat_wid()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .body(&body);
         authed(when.into_inner());
         then.ok(&from_json(
             json!({"id": "n2", "message": "*Important*: refund approved"}),
@@ -471,7 +497,10 @@ async fn delete_chat_notes_sends_the_note_ids() {
     let server = server().await;
     let body: types::ChatNoteIds = from_json(json!(["n1", "n2"]));
     let mock = server.delete_chat_notes(|when, then| {
-        let when = when.device_id(&device()).chat_wid(&chat_wid()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .body(&body);
         authed(when.into_inner());
         then.ok();
     });
@@ -495,7 +524,7 @@ async fn list_chat_participants_decodes_admins() {
         from_json(json!({"phone": "+447362053577", "isAdmin": false})),
     ];
     let mock = server.list_chat_participants(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&group).into_inner());
+        authed(when.device_id(&device_id()).chat_wid(&group).into_inner());
         then.ok(&participants);
     });
     let listed = client(&server)
@@ -520,7 +549,7 @@ async fn sync_chat_messages_pages_with_size_and_before() {
     }))];
     let mock = server.sync_chat_messages(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .chat_wid(&chat_wid())
             .page(1)
             .size(std::num::NonZeroU64::new(50).unwrap())
@@ -548,7 +577,11 @@ async fn sync_chat_messages_pages_with_size_and_before() {
 async fn mark_chat_as_read_posts_to_read() {
     let server = server().await;
     let mock = server.mark_chat_as_read(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&chat_wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .chat_wid(&chat_wid())
+                .into_inner(),
+        );
         then.ok(&from_json(json!({"unread": 0})));
     });
     let out = client(&server)
@@ -567,7 +600,11 @@ async fn mark_chat_as_read_posts_to_read() {
 async fn mark_chat_as_unread_deletes_read() {
     let server = server().await;
     let mock = server.mark_chat_as_unread(|when, then| {
-        authed(when.device_id(&device()).chat_wid(&chat_wid()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .chat_wid(&chat_wid())
+                .into_inner(),
+        );
         then.no_content();
     });
     client(&server)
@@ -587,7 +624,7 @@ async fn send_typing_status_to_a_phone_and_a_group() {
         "action": "typing", "duration": 10, "chat": "+447362053576"
     }));
     let mock = server.send_typing_status(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(json!({"status": "ok"})));
     });
     client(&server)

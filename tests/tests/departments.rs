@@ -3,14 +3,10 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, DepartmentIcon, LabelColor};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const DEPT: &str = "66c1d2e3f4a5b6c7d8e9f0a1";
 const AGENT: &str = "64b7c8d9e0f1a2b3c4d5e6f7";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn dept() -> types::DepartmentId {
     DEPT.parse().unwrap()
@@ -29,7 +25,7 @@ async fn list_departments_decodes_the_array() {
     let all: Vec<types::Department> = vec![from_json(dept_json())];
     let mock = server.list_departments(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(10).unwrap());
         authed(when.into_inner());
@@ -58,7 +54,7 @@ async fn create_department_sends_the_body() {
         "description": "Inbound sales", "agents": [AGENT]
     }));
     let mock = server.create_department(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(dept_json()));
     });
     let d = client(&server)
@@ -89,7 +85,7 @@ async fn get_department_decodes() {
     let server = server().await;
     let mock = server.get_department(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .department_id(&dept())
                 .into_inner(),
         );
@@ -113,7 +109,10 @@ async fn update_department_sends_partial_fields() {
     let body: types::DepartmentUpdateRequest =
         from_json(json!({"name": "Support", "icon": "user-shield", "agents": []}));
     let mock = server.update_department(|when, then| {
-        let when = when.device_id(&device()).department_id(&dept()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .department_id(&dept())
+            .body(&body);
         authed(when.into_inner());
         then.ok(&from_json(
             json!({"id": DEPT, "name": "Support", "icon": "user-shield"}),
@@ -137,7 +136,7 @@ async fn delete_department_accepts_204() {
     let server = server().await;
     let mock = server.delete_department(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .department_id(&dept())
                 .into_inner(),
         );

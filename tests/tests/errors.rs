@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use sparkbot_api::{ApiKey, ClientConfig, Error, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, operations, server,
+};
 
 fn error_response(
     err: Error<sparkbot_api::types::ApiError>,
@@ -15,23 +17,34 @@ fn error_response(
     }
 }
 
-#[tokio::test]
-async fn unauthorized_keeps_status_and_error_code() {
+/// Serves one `GET /devices/{id}` with `answer`, and returns the client's error for it.
+async fn get_device_failing_with(
+    answer: impl FnOnce(operations::GetDeviceThen),
+) -> Error<sparkbot_api::types::ApiError> {
     let server = server().await;
     let mock = server.get_device(|when, then| {
-        authed(when.into_inner());
-        then.client_error(
-            401,
-            &api_error(401, "auth:invalid_token", "Invalid API key"),
-        );
+        authed(when.device_id(&device_id()).into_inner());
+        answer(then);
     });
     let err = client(&server)
         .get_device()
         .device_id(DEVICE_ID)
         .send()
         .await
-        .unwrap_err();
+        .expect_err("the mock answers with a failure");
     mock.assert();
+    err
+}
+
+#[tokio::test]
+async fn unauthorized_keeps_status_and_error_code() {
+    let err = get_device_failing_with(|then| {
+        then.client_error(
+            401,
+            &api_error(401, "auth:invalid_token", "Invalid API key"),
+        );
+    })
+    .await;
     let rv = error_response(err);
     assert_eq!(rv.status().as_u16(), 401);
     assert_eq!(rv.error_code.as_deref(), Some("auth:invalid_token"));
@@ -40,18 +53,11 @@ async fn unauthorized_keeps_status_and_error_code() {
 
 #[tokio::test]
 async fn not_found_is_a_typed_error() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.device_id(&DEVICE_ID.parse().unwrap()).into_inner());
-        then.not_found(&api_error(404, "device:not_found", "Device not found"));
-    });
     let rv = error_response(
-        client(&server)
-            .get_device()
-            .device_id(DEVICE_ID)
-            .send()
-            .await
-            .unwrap_err(),
+        get_device_failing_with(|then| {
+            then.not_found(&api_error(404, "device:not_found", "Device not found"));
+        })
+        .await,
     );
     assert_eq!(rv.status().as_u16(), 404);
     assert_eq!(rv.error_code.as_deref(), Some("device:not_found"));
@@ -59,19 +65,12 @@ async fn not_found_is_a_typed_error() {
 
 #[tokio::test]
 async fn rate_limit_exposes_retry_after_and_is_retryable() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
+    let err = get_device_failing_with(|then| {
         then.too_many_requests(&api_error(429, "rate_limit", "Too many requests"))
             .into_inner()
             .header("Retry-After", "7");
-    });
-    let err = client(&server)
-        .get_device()
-        .device_id(DEVICE_ID)
-        .send()
-        .await
-        .unwrap_err();
+    })
+    .await;
     assert!(err.is_retryable());
     let rv = error_response(err);
     assert_eq!(rv.status().as_u16(), 429);
@@ -80,18 +79,11 @@ async fn rate_limit_exposes_retry_after_and_is_retryable() {
 
 #[tokio::test]
 async fn server_error_is_typed() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
-        then.server_error(500, &api_error(500, "server:error", "boom"));
-    });
     let rv = error_response(
-        client(&server)
-            .get_device()
-            .device_id(DEVICE_ID)
-            .send()
-            .await
-            .unwrap_err(),
+        get_device_failing_with(|then| {
+            then.server_error(500, &api_error(500, "server:error", "boom"));
+        })
+        .await,
     );
     assert_eq!(rv.status().as_u16(), 500);
     assert_eq!(rv.message.as_deref(), Some("boom"));
@@ -99,20 +91,13 @@ async fn server_error_is_typed() {
 
 #[tokio::test]
 async fn a_non_json_error_body_keeps_its_status_and_text() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
+    let err = get_device_failing_with(|then| {
         then.into_inner()
             .status(502)
             .header("content-type", "text/html")
             .body("<html><h1>502 Bad Gateway</h1></html>");
-    });
-    let err = client(&server)
-        .get_device()
-        .device_id(DEVICE_ID)
-        .send()
-        .await
-        .unwrap_err();
+    })
+    .await;
     assert!(err.is_retryable());
     let rv = error_response(err);
     assert_eq!(rv.status().as_u16(), 502);
@@ -132,21 +117,14 @@ async fn a_non_json_error_body_keeps_its_status_and_text() {
 
 #[tokio::test]
 async fn truncated_json_error_body_keeps_its_status() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
-        then.into_inner()
-            .status(404)
-            .header("content-type", "application/json")
-            .body("{\"status\": 404, \"mess");
-    });
     let rv = error_response(
-        client(&server)
-            .get_device()
-            .device_id(DEVICE_ID)
-            .send()
-            .await
-            .unwrap_err(),
+        get_device_failing_with(|then| {
+            then.into_inner()
+                .status(404)
+                .header("content-type", "application/json")
+                .body("{\"status\": 404, \"mess");
+        })
+        .await,
     );
     assert_eq!(rv.status().as_u16(), 404);
     assert!(rv.headers().contains_key(SYNTHESIZED_ERROR_HEADER));
@@ -154,20 +132,13 @@ async fn truncated_json_error_body_keeps_its_status() {
 
 #[tokio::test]
 async fn a_garbage_success_body_is_a_decode_error_not_a_panic() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
+    let err = get_device_failing_with(|then| {
         then.into_inner()
             .status(200)
             .header("content-type", "application/json")
             .body("{\"id\": 42, \"status\": [}");
-    });
-    let err = client(&server)
-        .get_device()
-        .device_id(DEVICE_ID)
-        .send()
-        .await
-        .unwrap_err();
+    })
+    .await;
     match err {
         Error::InvalidResponsePayload(bytes, _) => assert!(bytes.starts_with(b"{\"id\": 42")),
         other => panic!("expected InvalidResponsePayload, got {other:?}"),
@@ -176,36 +147,22 @@ async fn a_garbage_success_body_is_a_decode_error_not_a_panic() {
 
 #[tokio::test]
 async fn wrong_shaped_success_json_is_a_decode_error() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
+    let err = get_device_failing_with(|then| {
         then.into_inner()
             .status(200)
             .header("content-type", "application/json")
             .body("[1, 2, 3]");
-    });
-    let err = client(&server)
-        .get_device()
-        .device_id(DEVICE_ID)
-        .send()
-        .await
-        .unwrap_err();
+    })
+    .await;
     assert!(matches!(err, Error::InvalidResponsePayload(..)), "{err:?}");
 }
 
 #[tokio::test]
 async fn an_unlisted_status_is_an_unexpected_response() {
-    let server = server().await;
-    server.get_device(|when, then| {
-        authed(when.into_inner());
+    let err = get_device_failing_with(|then| {
         then.into_inner().status(202);
-    });
-    let err = client(&server)
-        .get_device()
-        .device_id(DEVICE_ID)
-        .send()
-        .await
-        .unwrap_err();
+    })
+    .await;
     match err {
         Error::UnexpectedResponse(response) => assert_eq!(response.status().as_u16(), 202),
         other => panic!("expected UnexpectedResponse, got {other:?}"),

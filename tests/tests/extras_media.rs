@@ -6,8 +6,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use httpmock::{Method, MockServer};
 use serde_json::json;
+use sparkbot_api::types::{self, FileKind, MediaFormat};
 use sparkbot_extras::{Error, FileSource, SparkBot, UploadOutcome};
-use sparkbot_tests::{TEST_API_KEY, authed};
+use sparkbot_tests::{DEVICE_ID, TEST_API_KEY, authed};
 
 const FILE_ID: &str = "64a1b2c3d4e5f60718293a4b";
 
@@ -59,8 +60,8 @@ async fn low_level_upload_is_multipart_and_returns_the_file_array() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(files[0].id, FILE_ID);
-    assert_eq!(files[0].other["mime"], "text/plain");
+    assert_eq!(files[0].id.as_deref(), Some(FILE_ID));
+    assert_eq!(files[0].mime.as_deref(), Some("text/plain"));
     mock.assert();
 
     let err = sparkbot_tests::client(&server)
@@ -69,6 +70,183 @@ async fn low_level_upload_is_multipart_and_returns_the_file_array() {
         .await
         .unwrap_err();
     assert!(matches!(err, sparkbot_api::Error::InvalidRequest(_)));
+}
+
+/// The text of one multipart part as it is on the wire: its header line, a blank line, the value.
+fn text_part(name: &str, value: &str) -> String {
+    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+}
+
+#[tokio::test]
+async fn every_part_of_the_multipart_schema_is_on_the_wire_and_201_is_accepted() {
+    let server = sparkbot_tests::server().await;
+    let mock = server.mock(|when, then| {
+        authed(
+            when.method(Method::POST)
+                .path("/files")
+                .header_matches("content-type", "^multipart/form-data; boundary=.+")
+                .body_includes(text_part("device", DEVICE_ID))
+                .body_includes(text_part("reference", "order-42"))
+                .body_includes(text_part("format", "ptt"))
+                .body_includes(text_part("filename", "voice-note.ogg"))
+                .body_includes(
+                    "Content-Disposition: form-data; name=\"file\"; filename=\"rec.ogg\"\r\n\
+                     Content-Type: audio/ogg\r\n\r\nOggS-bytes\r\n",
+                ),
+        );
+        then.status(201)
+            .header("content-type", "application/json")
+            .json_body(json!([{
+                "id": FILE_ID, "filename": "voice-note.ogg", "kind": "audio", "format": "ptt",
+                "device": DEVICE_ID, "reference": "order-42", "size": 10
+            }]));
+    });
+    let stored = sparkbot_tests::client(&server)
+        .upload_file_multipart()
+        .bytes(&b"OggS-bytes"[..], "rec.ogg")
+        .content_type("audio/ogg")
+        .device(DEVICE_ID)
+        .reference("order-42")
+        .format(MediaFormat::Ptt)
+        .filename("voice-note.ogg")
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+    assert_eq!(stored.status(), 201);
+    let files: Vec<types::File> = stored.into_inner();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].id.as_deref(), Some(FILE_ID));
+    assert_eq!(files[0].kind, Some(FileKind::Audio));
+    assert_eq!(files[0].format, Some(MediaFormat::Ptt));
+    assert_eq!(files[0].size, Some(10));
+
+    // Parts left unset are not sent at all.
+    let bare = server.mock(|when, then| {
+        authed(
+            when.method(Method::POST)
+                .path("/files")
+                .body_includes("name=\"file\"; filename=\"bare.txt\"")
+                .body_excludes("name=\"device\"")
+                .body_excludes("name=\"reference\"")
+                .body_excludes("name=\"format\"")
+                .body_excludes("name=\"filename\""),
+        );
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(json!([{"id": FILE_ID}]));
+    });
+    let files = sparkbot_tests::client(&server)
+        .upload_file_multipart()
+        .bytes(&b"bare"[..], "bare.txt")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(files[0].id.as_deref(), Some(FILE_ID));
+    bare.assert();
+}
+
+#[tokio::test]
+async fn multipart_parts_are_checked_like_generated_builders_before_any_io() {
+    let server = sparkbot_tests::server().await;
+    let mut any = server.mock(|when, then| {
+        when.any_request();
+        then.status(200).json_body(json!([]));
+    });
+    let client = sparkbot_tests::client(&server);
+    let upload = || client.upload_file_multipart().bytes(&b"x"[..], "x.txt");
+    let cases = [
+        ("device", upload().device("not-a-device-id")),
+        ("format", upload().format("mp3")),
+        ("reference", upload().reference("r".repeat(101))),
+        ("filename", upload().filename("  ")),
+    ];
+    for (part, request) in cases {
+        let err = request.send().await.unwrap_err();
+        assert!(
+            matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains(part)),
+            "{part}: {err:?}"
+        );
+    }
+    assert_eq!(any.calls(), 0, "nothing may reach the server");
+    any.delete();
+
+    // A 2xx the spec does not give (202) is not decoded as the file array.
+    let accepted = server.mock(|when, then| {
+        when.method(Method::POST)
+            .path("/files")
+            .body_includes("late");
+        then.status(202);
+    });
+    let err = sparkbot_tests::client(&server)
+        .upload_file_multipart()
+        .bytes(&b"late"[..], "late.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkbot_api::Error::UnexpectedResponse(ref r) if r.status() == 202),
+        "{err:?}"
+    );
+    accepted.assert();
+}
+
+#[tokio::test]
+async fn extras_uploads_send_every_part_and_resolve_the_device_key() {
+    let server = sparkbot_tests::server().await;
+    let devices = server.mock(|when, then| {
+        authed(when.method(Method::GET).path("/devices"));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(json!([{"id": DEVICE_ID, "alias": "Sales", "phone": "+447911123456"}]));
+    });
+    let upload = server.mock(|when, then| {
+        authed(
+            when.method(Method::POST)
+                .path("/files")
+                .body_includes(text_part("device", DEVICE_ID))
+                .body_includes(text_part("reference", "brochure-2026"))
+                .body_includes(text_part("format", "native"))
+                .body_includes(text_part("filename", "Brochure 2026.pdf"))
+                .body_includes("name=\"file\"; filename=\"b.pdf\""),
+        );
+        then.status(201)
+            .header("content-type", "application/json")
+            .json_body(json!([{"id": FILE_ID, "filename": "Brochure 2026.pdf"}]));
+    });
+    let outcome = bot(&server)
+        .upload(FileSource::bytes(&b"%PDF"[..], "b.pdf"))
+        .device("sales")
+        .reference("brochure-2026")
+        .format(MediaFormat::Native)
+        .filename("Brochure 2026.pdf")
+        .send()
+        .await
+        .unwrap();
+    devices.assert();
+    upload.assert();
+    match &outcome {
+        UploadOutcome::Uploaded(files) => {
+            assert_eq!(files[0].filename.as_deref(), Some("Brochure 2026.pdf"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(outcome.file_id(), Some(FILE_ID));
+
+    // An invalid part is refused before the upload: here a reference over 100 characters.
+    let err = bot(&server)
+        .upload(FileSource::bytes(&b"%PDF"[..], "b.pdf"))
+        .device(DEVICE_ID)
+        .reference("r".repeat(101))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(why) if why.contains("reference")),
+        "{err:?}"
+    );
+    upload.assert_calls(1);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! unit-tested with paused time inside sparkbot-extras).
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use httpmock::MockServer;
 use serde_json::json;
@@ -123,7 +123,8 @@ async fn polling_stops_at_its_deadline_naming_the_last_state() {
     let server = sparkbot_tests::server().await;
     let _sync = mock_sync(&server);
     let state = mock_state(&server, "operative", "timeout_sync");
-    let started = Instant::now();
+    // The deadline arithmetic itself is tested with paused time in sparkbot-extras' session
+    // module; here the real loop must end by itself, with the timeout error, after polling.
     let err = bot(&server)
         .sync_session(DEVICE_ID)
         .min_interval(Duration::from_millis(5))
@@ -132,11 +133,7 @@ async fn polling_stops_at_its_deadline_naming_the_last_state() {
         .execute()
         .await
         .unwrap_err();
-    let waited = started.elapsed();
-    assert!(
-        waited >= Duration::from_millis(250) && waited < Duration::from_secs(2),
-        "{waited:?}"
-    );
+    assert!(state.calls() > 1, "the device was polled more than once");
     match &err {
         Error::SessionTimedOut { last_state, .. } => assert_eq!(
             last_state

@@ -1,10 +1,11 @@
 //! Files (account storage): every operation's request (method, path, query, `Token`, body) is
 //! asserted by its typed mock, and its response decoded.
 
-use futures::TryStreamExt;
 use serde_json::json;
 use sparkbot_api::types::{self, FileKind, FileOrigin, FilePermission, FileStatus, MediaFormat};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, from_json, read_all, server,
+};
 
 const FILE_ID: &str = "6a1b2c3d4e5f6a7b8c9d0e1f";
 
@@ -256,13 +257,7 @@ async fn download_file_streams_the_bytes() {
         .await
         .unwrap();
     mock.assert();
-    let body = rv
-        .into_inner()
-        .into_inner()
-        .map_ok(|b| b.to_vec())
-        .try_concat()
-        .await
-        .unwrap();
+    let body = read_all(rv.into_inner()).await;
     assert_eq!(&body[..], b"%PDF-1.7 bytes");
 }
 
@@ -287,13 +282,7 @@ async fn get_file_preview_streams_the_image() {
         rv.headers().get("content-type").unwrap().to_str().unwrap(),
         "image/jpeg"
     );
-    let body = rv
-        .into_inner()
-        .into_inner()
-        .map_ok(|b| b.to_vec())
-        .try_concat()
-        .await
-        .unwrap();
+    let body = read_all(rv.into_inner()).await;
     assert_eq!(&body[..], &[0xFF, 0xD8, 0xFF, 0xE0]);
 }
 

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, GroupPermissionLevel};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 const GROUP: &str = "120363041234567890@g.us";
 
@@ -24,10 +26,6 @@ fn group_json() -> serde_json::Value {
     })
 }
 
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
-
 fn group() -> types::GroupWid {
     GROUP.parse().unwrap()
 }
@@ -38,7 +36,7 @@ async fn list_groups_pages_and_decodes_the_array() {
     let groups: Vec<types::Group> = vec![from_json(group_json())];
     let mock = server.list_groups(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(500).unwrap());
         authed(when.into_inner());
@@ -68,7 +66,7 @@ async fn create_group_sends_name_permissions_participants() {
         "participants": [{"phone": "+34600000000", "admin": false}]
     }));
     let mock = server.create_group(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.created(&from_json(group_json()));
     });
     let created = client(&server)
@@ -105,7 +103,7 @@ async fn leave_groups_sends_id_and_remove() {
     let server = server().await;
     let req: types::LeaveGroupRequest = from_json(json!({"id": GROUP, "remove": true}));
     let mock = server.leave_groups(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.ok(&from_json(json!({"success": true})));
     });
     let rv = client(&server)
@@ -125,7 +123,7 @@ async fn join_group_sends_the_invite_code() {
     let server = server().await;
     let req: types::JoinGroupRequest = from_json(json!({"code": "AbCdEf"}));
     let mock = server.join_group(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.ok(&from_json(group_json()));
     });
     let joined = client(&server)
@@ -144,7 +142,11 @@ async fn join_group_sends_the_invite_code() {
 async fn get_group_decodes_participants() {
     let server = server().await;
     let mock = server.get_group(|when, then| {
-        authed(when.device_id(&device()).group_wid(&group()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .group_wid(&group())
+                .into_inner(),
+        );
         then.ok(&from_json(group_json()));
     });
     let g = client(&server)
@@ -169,7 +171,7 @@ async fn update_group_sends_the_fields() {
     updated["name"] = json!("Support");
     let mock = server.update_group(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .group_wid(&group())
                 .body(&req)
                 .into_inner(),
@@ -193,7 +195,11 @@ async fn update_group_sends_the_fields() {
 async fn leave_group_deletes_the_group_path() {
     let server = server().await;
     let mock = server.leave_group(|when, then| {
-        authed(when.device_id(&device()).group_wid(&group()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .group_wid(&group())
+                .into_inner(),
+        );
         then.no_content();
     });
     let rv = client(&server)
@@ -213,7 +219,7 @@ async fn update_group_image_puts_the_url() {
     let req: types::GroupImageRequest = from_json(json!({"url": "https://example.com/logo.png"}));
     let mock = server.update_group_image(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .group_wid(&group())
                 .body(&req)
                 .into_inner(),
@@ -237,7 +243,11 @@ async fn update_group_image_puts_the_url() {
 async fn get_group_invite_decodes_code_and_url() {
     let server = server().await;
     let mock = server.get_group_invite(|when, then| {
-        authed(when.device_id(&device()).group_wid(&group()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .group_wid(&group())
+                .into_inner(),
+        );
         then.ok(&from_json(
             json!({"code": "AbCdEf", "url": "https://chat.whatsapp.com/AbCdEf"}),
         ));
@@ -258,7 +268,11 @@ async fn get_group_invite_decodes_code_and_url() {
 async fn revoke_group_invite_returns_the_new_code() {
     let server = server().await;
     let mock = server.revoke_group_invite(|when, then| {
-        authed(when.device_id(&device()).group_wid(&group()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .group_wid(&group())
+                .into_inner(),
+        );
         then.ok(&from_json(
             json!({"code": "ZyXwVu", "url": "https://chat.whatsapp.com/ZyXwVu"}),
         ));
@@ -288,7 +302,7 @@ async fn add_group_participants_sends_phone_and_admin() {
     after["totalParticipants"] = json!(3);
     let mock = server.add_group_participants(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .group_wid(&group())
                 .body(&req)
                 .into_inner(),
@@ -312,7 +326,11 @@ async fn add_group_participants_sends_phone_and_admin() {
 async fn add_group_participants_already_in_group_is_a_typed_409() {
     let server = server().await;
     let mock = server.add_group_participants(|when, then| {
-        authed(when.device_id(&device()).group_wid(&group()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .group_wid(&group())
+                .into_inner(),
+        );
         then.conflict(&api_error(
             409,
             "participant:exists",
@@ -344,7 +362,7 @@ async fn update_group_participants_promotes() {
     }));
     let mock = server.update_group_participants(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .group_wid(&group())
                 .body(&req)
                 .into_inner(),
@@ -370,7 +388,7 @@ async fn remove_group_participants_sends_a_bare_array() {
     let req: types::RemoveGroupParticipantsRequest =
         from_json(json!(["+34600000000", "85297936462@c.us"]));
     let mock = server.remove_group_participants(|when, then| {
-        let when = when.device_id(&device()).group_wid(&group()).body(&req);
+        let when = when.device_id(&device_id()).group_wid(&group()).body(&req);
         authed(when.into_inner()).json_body(json!(["+34600000000", "85297936462@c.us"]));
         then.ok(&from_json(json!({"totalParticipants": 1})));
     });

@@ -3,11 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, LabelColor};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 fn label_json() -> serde_json::Value {
     json!({"id": "l1", "name": "vip", "color": "tomato", "description": "Top customers"})
@@ -22,7 +20,7 @@ async fn list_labels_decodes_the_array() {
     ];
     let mock = server.list_labels(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(100).unwrap());
         authed(when.into_inner());
@@ -52,7 +50,7 @@ async fn create_label_sends_name_color_description() {
         "name": "vip", "color": "ruby", "description": "Top customers"
     }));
     let mock = server.create_label(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(label_json()));
     });
     let label = client(&server)
@@ -95,7 +93,7 @@ async fn get_label_by_name() {
     let server = server().await;
     let name: types::LabelName = "vip".parse().unwrap();
     let mock = server.get_label(|when, then| {
-        authed(when.device_id(&device()).label_name(&name).into_inner());
+        authed(when.device_id(&device_id()).label_name(&name).into_inner());
         then.ok(&from_json(label_json()));
     });
     let label = client(&server)
@@ -117,7 +115,7 @@ async fn update_label_by_name_percent_encodes_spaces() {
         from_json(json!({"name": "very important", "color": "iron"}));
     let mock = server.update_label(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .body(&body)
             .into_inner()
             .path(format!("/devices/{DEVICE_ID}/labels/old%20name"));
@@ -144,7 +142,7 @@ async fn delete_label_by_name_and_maps_404() {
     let server = server().await;
     let name: types::LabelName = "vip".parse().unwrap();
     let mock = server.delete_label(|when, then| {
-        authed(when.device_id(&device()).label_name(&name).into_inner());
+        authed(when.device_id(&device_id()).label_name(&name).into_inner());
         then.no_content();
     });
     client(&server)

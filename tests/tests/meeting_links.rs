@@ -3,13 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, MeetingCallKind};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const LINK_ID: &str = "6b7c8d9e0f1a2b3c4d5e6f70";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn link_json() -> serde_json::Value {
     json!({
@@ -24,7 +20,7 @@ async fn list_meeting_links_pages_and_decodes() {
     let links: Vec<types::MeetingLink> = vec![from_json(link_json())];
     let mock = server.list_meeting_links(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(10).unwrap());
         authed(when.into_inner());
@@ -49,7 +45,7 @@ async fn create_meeting_link_sends_kind_and_message() {
     let req: types::CreateMeetingLinkRequest =
         from_json(json!({"kind": "video", "message": "Weekly sync"}));
     let mock = server.create_meeting_link(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.created(&from_json(link_json()));
     });
     let link = client(&server)
@@ -83,7 +79,7 @@ async fn get_meeting_link_decodes_the_link() {
     let server = server().await;
     let mock = server.get_meeting_link(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .meeting_link_id(&LINK_ID.parse().unwrap())
                 .into_inner(),
         );
@@ -106,7 +102,7 @@ async fn delete_meeting_link_accepts_an_empty_answer() {
     let server = server().await;
     let mock = server.delete_meeting_link(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .meeting_link_id(&LINK_ID.parse().unwrap())
                 .into_inner(),
         );

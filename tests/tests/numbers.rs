@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, DeviceStatus, DeviceStatusFilter, SessionStatusFilter};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, read_all, server};
 
 fn device_json() -> serde_json::Value {
     json!({
@@ -203,7 +203,6 @@ async fn list_device_invoices_pages() {
 
 #[tokio::test]
 async fn download_device_invoice_pdf_streams_bytes() {
-    use futures::TryStreamExt;
     let server = server().await;
     let mock = server.download_device_invoice_pdf(|when, then| {
         let when = when.device_id(&DEVICE_ID.parse().unwrap());
@@ -221,12 +220,8 @@ async fn download_device_invoice_pdf_streams_bytes() {
         .send()
         .await
         .unwrap()
-        .into_inner_stream();
-    let bytes: Vec<u8> = stream
-        .map_ok(|chunk| chunk.to_vec())
-        .try_concat()
-        .await
-        .unwrap();
+        .into_inner();
+    let bytes: Vec<u8> = read_all(stream).await;
     mock.assert();
     assert!(bytes.starts_with(b"%PDF"));
 }

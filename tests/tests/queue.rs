@@ -3,19 +3,15 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, QueueStatus};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const TARGET: &str = "5f0a1b2c3d4e5f6a7b8c9d0f";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 #[tokio::test]
 async fn get_queue_decodes_status_and_keeps_unknown_fields() {
     let server = server().await;
     let mock = server.get_queue(|when, then| {
-        authed(when.device_id(&device()).into_inner());
+        authed(when.device_id(&device_id()).into_inner());
         then.ok(&from_json(
             json!({"status": "pause", "total": 12, "byPriority": {"high": 2}}),
         ));
@@ -37,7 +33,7 @@ async fn update_queue_sets_the_status_with_force() {
     let server = server().await;
     let body: types::QueueUpdateRequest = from_json(json!({"status": "active", "force": true}));
     let mock = server.update_queue(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(json!({"status": "active"})));
     });
     let out = client(&server)
@@ -59,7 +55,7 @@ async fn update_queue_routes_to_another_number() {
         .device(Some(TARGET.parse::<types::DeviceId>().unwrap()));
     let body: types::QueueUpdateRequest = body.try_into().unwrap();
     let mock = server.update_queue(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(json!({})));
     });
     client(&server)
@@ -80,7 +76,7 @@ async fn update_queue_routes_to_another_number() {
 async fn empty_queue_accepts_204() {
     let server = server().await;
     let mock = server.empty_queue(|when, then| {
-        authed(when.device_id(&device()).into_inner());
+        authed(when.device_id(&device_id()).into_inner());
         then.no_content();
     });
     client(&server)

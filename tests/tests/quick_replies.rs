@@ -3,13 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types;
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const QR: &str = "67d1e2f3a4b5c6d7e8f9a0b1";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn qr() -> types::QuickReplyId {
     QR.parse().unwrap()
@@ -25,7 +21,7 @@ async fn list_quick_replies_sends_search() {
     let all: Vec<types::QuickReply> = vec![from_json(qr_json())];
     let mock = server.list_quick_replies(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(25).unwrap())
             .search("hours");
@@ -53,7 +49,7 @@ async fn create_quick_reply_sends_the_body() {
         "shortcut": "hours", "message": "We are open 9-17.", "file": "65a1b2c3d4e5f6a7b8c9d0e1"
     }));
     let mock = server.create_quick_reply(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(qr_json()));
     });
     let r = client(&server)
@@ -73,7 +69,11 @@ async fn create_quick_reply_sends_the_body() {
 async fn get_quick_reply_decodes() {
     let server = server().await;
     let mock = server.get_quick_reply(|when, then| {
-        authed(when.device_id(&device()).quick_reply_id(&qr()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .quick_reply_id(&qr())
+                .into_inner(),
+        );
         then.ok(&from_json(qr_json()));
     });
     let r = client(&server)
@@ -93,7 +93,10 @@ async fn update_quick_reply_sends_partial_fields() {
     let server = server().await;
     let body: types::QuickReplyUpdateRequest = from_json(json!({"message": "Open 8-18."}));
     let mock = server.update_quick_reply(|when, then| {
-        let when = when.device_id(&device()).quick_reply_id(&qr()).body(&body);
+        let when = when
+            .device_id(&device_id())
+            .quick_reply_id(&qr())
+            .body(&body);
         authed(when.into_inner());
         then.ok(&from_json(json!({"id": QR, "message": "Open 8-18."})));
     });
@@ -114,7 +117,11 @@ async fn update_quick_reply_sends_partial_fields() {
 async fn delete_quick_reply_accepts_200() {
     let server = server().await;
     let mock = server.delete_quick_reply(|when, then| {
-        authed(when.device_id(&device()).quick_reply_id(&qr()).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .quick_reply_id(&qr())
+                .into_inner(),
+        );
         then.ok();
     });
     client(&server)

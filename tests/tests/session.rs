@@ -4,11 +4,9 @@ use httpmock::Method::GET;
 use serde_json::json;
 use sparkbot_api::types::{self, QrEncoding};
 use sparkbot_api::{Error, QrCode};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
-
-fn device_id() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 #[tokio::test]
 async fn scan_device_qr_returns_svg_by_default() {

@@ -3,14 +3,12 @@
 
 use serde_json::json;
 use sparkbot_api::types::{self, TeamMemberRole, TeamMemberStatus};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, api_error, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+};
 
 const USER: &str = "64b7c8d9e0f1a2b3c4d5e6f7";
 const OTHER: &str = "64b7c8d9e0f1a2b3c4d5e6f8";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn user() -> types::UserId {
     USER.parse().unwrap()
@@ -35,7 +33,7 @@ async fn list_device_team_members_decodes_s1_fields() {
     let members: Vec<types::TeamMember> = vec![from_json(member_json())];
     let mock = server.list_device_team_members(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(100).unwrap());
         authed(when.into_inner());
@@ -72,7 +70,7 @@ async fn search_team_members_sends_every_filter() {
             .status(&TeamMemberStatus::Pending)
             .role(&TeamMemberRole::Supervisor)
             .search("ana")
-            .device(&device())
+            .device(&device_id())
             .into_inner()
             .query_param("ids", USER)
             .query_param("exclude", OTHER)
@@ -147,7 +145,7 @@ async fn create_team_member_sends_the_body() {
         "invite": true
     }));
     let mock = server.create_team_member(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.ok(&from_json(member_json()));
     });
     let m = client(&server)
@@ -246,7 +244,7 @@ async fn delete_team_members_sends_users_and_force() {
 async fn grant_team_device_access_puts_the_user() {
     let server = server().await;
     let mock = server.grant_team_device_access(|when, then| {
-        authed(when.device_id(&device()).user_id(&user()).into_inner());
+        authed(when.device_id(&device_id()).user_id(&user()).into_inner());
         then.ok(&from_json(json!({"id": USER})));
     });
     let out = client(&server)
@@ -268,7 +266,7 @@ async fn revoke_team_device_access_sends_the_removal() {
         "email": "ana@example.com", "chats": "unassign", "remove": false
     }));
     let mock = server.revoke_team_device_access(|when, then| {
-        authed(when.device_id(&device()).body(&body).into_inner());
+        authed(when.device_id(&device_id()).body(&body).into_inner());
         then.no_content();
     });
     client(&server)

@@ -3,13 +3,9 @@
 
 use serde_json::json;
 use sparkbot_api::types;
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const STATUS_ID: &str = "3EB0C767D71D8A1B2C3D";
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
 
 fn status_json() -> serde_json::Value {
     json!({
@@ -24,7 +20,7 @@ async fn list_user_statuses_pages_and_decodes() {
     let statuses: Vec<types::UserStatus> = vec![from_json(status_json())];
     let mock = server.list_user_statuses(|when, then| {
         let when = when
-            .device_id(&device())
+            .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(50).unwrap());
         authed(when.into_inner());
@@ -49,7 +45,7 @@ async fn publish_user_status_sends_text_and_colour() {
     let req: types::PublishUserStatusRequest =
         from_json(json!({"message": "Closed today", "backgroundColor": "#25D366"}));
     let mock = server.publish_user_status(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.created(&from_json(status_json()));
     });
     let status = client(&server)
@@ -79,7 +75,7 @@ async fn get_user_status_decodes_the_status() {
     let server = server().await;
     let mock = server.get_user_status(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .status_id(&STATUS_ID.parse().unwrap())
                 .into_inner(),
         );
@@ -102,7 +98,7 @@ async fn delete_user_status_accepts_an_empty_answer() {
     let server = server().await;
     let mock = server.delete_user_status(|when, then| {
         authed(
-            when.device_id(&device())
+            when.device_id(&device_id())
                 .status_id(&STATUS_ID.parse().unwrap())
                 .into_inner(),
         );

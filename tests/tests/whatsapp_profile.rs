@@ -1,20 +1,17 @@
 //! WhatsApp profile: every operation's request (method, path, `Token`, body) is asserted by its
 //! typed mock, and its response decoded.
 
-use futures::TryStreamExt;
 use serde_json::json;
 use sparkbot_api::types;
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
-
-fn device() -> types::DeviceId {
-    DEVICE_ID.parse().unwrap()
-}
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, authed, client, device_id, from_json, read_all, server,
+};
 
 #[tokio::test]
 async fn get_device_profile_decodes_the_profile() {
     let server = server().await;
     let mock = server.get_device_profile(|when, then| {
-        authed(when.device_id(&device()).into_inner());
+        authed(when.device_id(&device_id()).into_inner());
         then.ok(&from_json(json!({
             "name": "Acme Support", "about": "Open 9-18", "phone": "+447362053576", "isBusiness": true
         })));
@@ -37,7 +34,7 @@ async fn update_device_profile_sends_name_and_about() {
     let req: types::UpdateProfileRequest =
         from_json(json!({"name": "Acme", "about": "We answer fast"}));
     let mock = server.update_device_profile(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.ok(&from_json(json!({"name": "Acme"})));
     });
     let rv = client(&server)
@@ -62,7 +59,7 @@ fn update_device_profile_refuses_an_about_over_139_characters() {
 async fn get_device_profile_image_streams_the_bytes() {
     let server = server().await;
     let mock = server.get_device_profile_image(|when, then| {
-        authed(when.device_id(&device()).into_inner());
+        authed(when.device_id(&device_id()).into_inner());
         then.into_inner()
             .status(200)
             .header("content-type", "image/jpeg")
@@ -75,13 +72,7 @@ async fn get_device_profile_image_streams_the_bytes() {
         .await
         .unwrap();
     mock.assert();
-    let body = rv
-        .into_inner()
-        .into_inner()
-        .map_ok(|b| b.to_vec())
-        .try_concat()
-        .await
-        .unwrap();
+    let body = read_all(rv.into_inner()).await;
     assert_eq!(body, vec![0xFF, 0xD8, 0xFF]);
 }
 
@@ -90,7 +81,7 @@ async fn update_device_profile_image_puts_the_url() {
     let server = server().await;
     let req: types::ProfileImageRequest = from_json(json!({"url": "https://example.com/me.png"}));
     let mock = server.update_device_profile_image(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.ok(&from_json(json!({"success": true})));
     });
     let rv = client(&server)
@@ -109,7 +100,7 @@ async fn update_device_profile_image_puts_the_url() {
 async fn delete_device_profile_image_accepts_an_empty_answer() {
     let server = server().await;
     let mock = server.delete_device_profile_image(|when, then| {
-        authed(when.device_id(&device()).into_inner());
+        authed(when.device_id(&device_id()).into_inner());
         then.no_content();
     });
     let rv = client(&server)
@@ -127,7 +118,7 @@ async fn update_device_profile_about_puts_the_text() {
     let server = server().await;
     let req: types::ProfileAboutRequest = from_json(json!({"about": "Back on Monday"}));
     let mock = server.update_device_profile_about(|when, then| {
-        authed(when.device_id(&device()).body(&req).into_inner());
+        authed(when.device_id(&device_id()).body(&req).into_inner());
         then.ok(&from_json(json!({"about": "Back on Monday"})));
     });
     let rv = client(&server)

@@ -9,6 +9,7 @@ mod open_enums;
 mod overlay;
 mod spec_diff;
 mod spec_io;
+mod streams;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Generate sparkbot-api/src/generated.rs and the typed httpmock mocks from the spec.
+    /// Generate sparkbot-api/src/generated.rs, the typed httpmock mocks and the extras' list streams
+    /// from the spec.
     Generate {
         /// Write nothing; exit 1 when a generated file is stale.
         #[arg(long)]
