@@ -119,8 +119,18 @@ pub fn run(base_url: &str) -> Result<String, String> {
 
     let body_bytes = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
     row(
-        "POST only: `pre` hook limit check: the sent body re-parsed into a `serde_json::Value`, \
-         then 9 limit pointers looked up",
+        "POST only: `pre` hook limit check, now (main 31db5aa): a substring scan of the body \
+         for each of the 9 limited field names; a text message has none, so no parse",
+        ns_per_call(|| {
+            SEND_MESSAGE_LIMIT_POINTERS
+                .iter()
+                .any(|pointer| mentions_key(&body_bytes, pointer))
+        }),
+        "mirrors `validate::mentions_key`",
+    );
+    row(
+        "POST only: the same check before 31db5aa (fb4a19c): the body re-parsed into a \
+         `serde_json::Value`, then the 9 pointers looked up",
         ns_per_call(|| {
             let value: Option<serde_json::Value> = serde_json::from_slice(&body_bytes).ok();
             let mut hits = 0usize;
@@ -131,7 +141,7 @@ pub fn run(base_url: &str) -> Result<String, String> {
             }
             (value, hits)
         }),
-        "mirrors sparkbot-api/src/validate.rs (`check`, `select`) for `send_message`",
+        "what the parse costs when a limited field is present; mirrors `validate::select`",
     );
     row(
         "extras: `Client::clone` per attempt (`SparkBot::call` hands each attempt an owned client)",
@@ -218,6 +228,20 @@ fn lookup(value: &serde_json::Value, pointer: &str) -> usize {
         Some(child) => lookup(child, &format!("/{tail}")),
         None => 0,
     }
+}
+
+/// What `validate::mentions_key` does: look for the pointer's first key, quoted, in the raw body.
+fn mentions_key(body: &[u8], pointer: &str) -> bool {
+    let first = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    if first.is_empty() || first == "*" {
+        return true;
+    }
+    let quoted = format!("\"{}\"", first.replace("~1", "/").replace("~0", "~"));
+    body.windows(quoted.len()).any(|w| w == quoted.as_bytes())
 }
 
 /// progenitor's `encode_path`, the function the generated code calls.
