@@ -38,8 +38,9 @@ pub struct Paging {
 /// The largest `size` the known list endpoints accept.
 pub const DEFAULT_MAX_PAGE_SIZE: u64 = 50;
 
-/// Default loop guard: 1000 pages of 50 items.
-pub const DEFAULT_MAX_PAGES: u64 = 1000;
+/// Default loop guard: 10,000 pages, half a million items at 50 a page. Large enough for a
+/// real inbox, small enough that a server ignoring `page` is caught in bounded requests.
+pub const DEFAULT_MAX_PAGES: u64 = 10_000;
 
 impl Paging {
     /// Pages of the endpoint's largest size, with the default loop guard.
