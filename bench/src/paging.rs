@@ -55,7 +55,7 @@ impl Variant {
             Variant::ApiLoopStream => "sparkbot-api page loop, streaming (reference)",
             Variant::ApiLoopCollect => "sparkbot-api page loop, collect into Vec (reference)",
             Variant::ExtrasDefaultGuard => {
-                "sparkbot-extras stream with the default `Paging` (max_pages 1000)"
+                "sparkbot-extras stream with the default `Paging` (its loop guard on)"
             }
         }
     }
