@@ -11,9 +11,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::refs::follow;
+use crate::spec_walk::{operations, snake_case};
 
 /// Refs are followed at most this deep; the spec's schemas nest far less.
 const MAX_DEPTH: usize = 16;
@@ -39,77 +38,58 @@ pub enum Limit {
 /// Collects the limits of every operation, keyed by its snake_case operation id.
 pub fn collect(spec: &Value) -> BTreeMap<String, Vec<(Place, Limit)>> {
     let mut table = BTreeMap::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        return table;
-    };
-    for item in paths.values() {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+    for operation in operations(spec) {
+        let (item, op) = (operation.item, operation.op);
+        let Some(id) = operation.id() else {
+            continue;
+        };
+        let mut checks = BTreeMap::new();
+        let params = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
+        for param in params {
+            let param = follow(spec, param);
+            if param.get("in").and_then(Value::as_str) != Some("query") {
+                continue;
+            }
+            let (Some(name), Some(schema)) = (
+                param.get("name").and_then(Value::as_str),
+                param.get("schema"),
+            ) else {
                 continue;
             };
-            let mut checks = BTreeMap::new();
-            let params = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .chain(
-                    op.get("parameters")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten(),
-                );
-            for param in params {
-                let param = resolve(spec, param);
-                if param.get("in").and_then(Value::as_str) != Some("query") {
-                    continue;
-                }
-                let (Some(name), Some(schema)) = (
-                    param.get("name").and_then(Value::as_str),
-                    param.get("schema"),
-                ) else {
-                    continue;
-                };
-                let schema = resolve(spec, schema);
-                for limit in limits_of(schema) {
-                    merge(&mut checks, Place::Query(name.to_owned()), limit);
-                }
+            let schema = follow(spec, schema);
+            for limit in limits_of(schema) {
+                merge(&mut checks, Place::Query(name.to_owned()), limit);
             }
-            if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
-                walk(
-                    spec,
-                    schema,
-                    &mut String::new(),
-                    0,
-                    &mut BTreeSet::new(),
-                    &mut checks,
-                );
-            }
-            let checks: Vec<(Place, Limit)> = checks
-                .into_iter()
-                .map(|((place, _), limit)| (place, limit))
-                .collect();
-            if !checks.is_empty() {
-                table.insert(snake_case(id), checks);
-            }
+        }
+        if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+            walk(
+                spec,
+                schema,
+                &mut String::new(),
+                0,
+                &mut BTreeSet::new(),
+                &mut checks,
+            );
+        }
+        let checks: Vec<(Place, Limit)> = checks
+            .into_iter()
+            .map(|((place, _), limit)| (place, limit))
+            .collect();
+        if !checks.is_empty() {
+            table.insert(snake_case(id), checks);
         }
     }
     table
-}
-
-fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
-    let mut node = node;
-    for _ in 0..MAX_DEPTH {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| spec.pointer(p)) {
-                Some(target) => node = target,
-                None => return node,
-            },
-            None => return node,
-        }
-    }
-    node
 }
 
 fn limits_of(schema: &Value) -> Vec<Limit> {
@@ -226,22 +206,6 @@ fn loosest_max<T: PartialOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
         (Some(a), Some(b)) => Some(if a > b { a } else { b }),
         _ => None,
     }
-}
-
-/// progenitor's method names: `listDevices` → `list_devices` (the lint forbids two capitals in a row).
-pub fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The table as Rust items for the generated file, referring to `crate::validate`.

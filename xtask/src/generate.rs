@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::Value;
 
+use crate::spec_walk::METHODS;
 use crate::{constraints, open_enums, overlay, spec_io, streams, workspace_root};
 
 /// The generated client module of sparkbot-api.
@@ -252,9 +253,7 @@ fn explain_failure(
         for (method, op) in item.iter() {
             let mut single = spec.clone();
             let mut only = item.clone();
-            for m in [
-                "get", "put", "post", "delete", "options", "head", "patch", "trace",
-            ] {
+            for m in METHODS {
                 if m != method {
                     set_operation(&mut only, m, None);
                 }

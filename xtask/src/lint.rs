@@ -14,6 +14,7 @@ use anyhow::Context;
 use serde_json::Value;
 
 use crate::spec_io;
+use crate::spec_walk::{Operation, operations};
 
 /// The SparkBot node's 23 sections, spelled as the node spells them.
 pub const SECTIONS: [&str; 23] = [
@@ -40,10 +41,6 @@ pub const SECTIONS: [&str; 23] = [
     "WhatsApp Numbers",
     "Groups",
     "Channels",
-];
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// Lints the spec at `path` against the action catalogue beside it.
@@ -126,99 +123,94 @@ pub fn lint(spec: &Value, actions: &BTreeSet<String>) -> Report {
     check_declared_tags(spec, &mut report);
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut mapped: BTreeSet<String> = BTreeSet::new();
-    let empty = serde_json::Map::new();
-    let paths = spec
-        .get("paths")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            report.operations += 1;
-            let id = op.get("operationId").and_then(Value::as_str);
-            let label = format!(
-                "{} {path} ({})",
-                method.to_uppercase(),
-                id.unwrap_or("no operationId")
-            );
-            let mut problem = |what: String| report.problems.push(format!("{label}: {what}"));
-            match id {
-                None => problem("missing operationId".into()),
-                Some(id) => {
-                    if !is_lower_camel(id) {
-                        problem(format!(
-                            "operationId {id:?} must be lowerCamelCase with no two capitals in a row \
+    for Operation {
+        path, method, op, ..
+    } in operations(spec)
+    {
+        report.operations += 1;
+        let id = op.get("operationId").and_then(Value::as_str);
+        let label = format!(
+            "{} {path} ({})",
+            method.to_uppercase(),
+            id.unwrap_or("no operationId")
+        );
+        let mut problem = |what: String| report.problems.push(format!("{label}: {what}"));
+        match id {
+            None => problem("missing operationId".into()),
+            Some(id) => {
+                if !is_lower_camel(id) {
+                    problem(format!(
+                        "operationId {id:?} must be lowerCamelCase with no two capitals in a row \
                              (it becomes the Rust method name)"
-                        ));
-                    }
-                    if let Some(first) = ids.insert(id.to_owned(), label.clone()) {
-                        problem(format!(
-                            "operationId {id:?} repeats (first used by {first})"
-                        ));
-                    }
+                    ));
+                }
+                if let Some(first) = ids.insert(id.to_owned(), label.clone()) {
+                    problem(format!(
+                        "operationId {id:?} repeats (first used by {first})"
+                    ));
                 }
             }
-            for field in ["summary", "description"] {
-                if op
-                    .get(field)
-                    .and_then(Value::as_str)
-                    .is_none_or(|s| s.trim().is_empty())
-                {
-                    problem(format!("missing {field}"));
-                }
+        }
+        for field in ["summary", "description"] {
+            if op
+                .get(field)
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.trim().is_empty())
+            {
+                problem(format!("missing {field}"));
             }
-            let tags: Vec<&str> = op
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|t| t.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            match tags.as_slice() {
-                [tag] if SECTIONS.contains(tag) => {
-                    *report.per_section.entry((*tag).to_owned()).or_default() += 1;
-                }
-                [tag] => problem(format!(
-                    "tag {tag:?} is not one of the 23 SparkBot sections"
-                )),
-                other => problem(format!(
-                    "needs exactly one tag (a SparkBot section), has {}",
-                    other.len()
-                )),
+        }
+        let tags: Vec<&str> = op
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| t.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match tags.as_slice() {
+            [tag] if SECTIONS.contains(tag) => {
+                *report.per_section.entry((*tag).to_owned()).or_default() += 1;
             }
-            match op.get("x-sparkbot-evidence").and_then(Value::as_str) {
-                Some(level @ ("confirmed" | "reported" | "inferred")) => {
-                    *report.per_evidence.entry(level.to_owned()).or_default() += 1;
-                }
-                Some(other) => problem(format!(
-                    "x-sparkbot-evidence {other:?} must be confirmed, reported or inferred"
-                )),
-                None => problem("missing x-sparkbot-evidence".into()),
+            [tag] => problem(format!(
+                "tag {tag:?} is not one of the 23 SparkBot sections"
+            )),
+            other => problem(format!(
+                "needs exactly one tag (a SparkBot section), has {}",
+                other.len()
+            )),
+        }
+        match op.get("x-sparkbot-evidence").and_then(Value::as_str) {
+            Some(level @ ("confirmed" | "reported" | "inferred")) => {
+                *report.per_evidence.entry(level.to_owned()).or_default() += 1;
             }
-            match op.get("x-sparkbot-actions").and_then(Value::as_array) {
-                None => problem("missing x-sparkbot-actions (use [] when none is known)".into()),
-                Some(list) => {
-                    for action in list {
-                        match action.as_str() {
-                            Some(a) if actions.contains(a) => {
-                                mapped.insert(a.to_owned());
-                            }
-                            Some(a) => problem(format!(
-                                "x-sparkbot-actions names {a:?}, which is not in the action catalogue"
-                            )),
-                            None => problem(format!(
-                                "x-sparkbot-actions entry {action} is not a string"
-                            )),
+            Some(other) => problem(format!(
+                "x-sparkbot-evidence {other:?} must be confirmed, reported or inferred"
+            )),
+            None => problem("missing x-sparkbot-evidence".into()),
+        }
+        match op.get("x-sparkbot-actions").and_then(Value::as_array) {
+            None => problem("missing x-sparkbot-actions (use [] when none is known)".into()),
+            Some(list) => {
+                for action in list {
+                    match action.as_str() {
+                        Some(a) if actions.contains(a) => {
+                            mapped.insert(a.to_owned());
+                        }
+                        Some(a) => problem(format!(
+                            "x-sparkbot-actions names {a:?}, which is not in the action catalogue"
+                        )),
+                        None => {
+                            problem(format!("x-sparkbot-actions entry {action} is not a string"))
                         }
                     }
                 }
             }
-            for (range, component) in [("4XX", "ClientError"), ("5XX", "ServerError")] {
-                let target = format!("#/components/responses/{component}");
-                let found = op
-                    .pointer(&format!("/responses/{range}/$ref"))
-                    .and_then(Value::as_str);
-                if found != Some(target.as_str()) {
-                    problem(format!("responses must include {range}: $ref {target}"));
-                }
+        }
+        for (range, component) in [("4XX", "ClientError"), ("5XX", "ServerError")] {
+            let target = format!("#/components/responses/{component}");
+            let found = op
+                .pointer(&format!("/responses/{range}/$ref"))
+                .and_then(Value::as_str);
+            if found != Some(target.as_str()) {
+                problem(format!("responses must include {range}: $ref {target}"));
             }
         }
     }

@@ -7,8 +7,10 @@ mod generate;
 mod lint;
 mod open_enums;
 mod overlay;
+mod refs;
 mod spec_diff;
 mod spec_io;
+mod spec_walk;
 mod streams;
 
 use std::path::PathBuf;

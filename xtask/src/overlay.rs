@@ -6,9 +6,7 @@
 
 use serde_json::{Map, Value};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::spec_walk::METHODS;
 
 /// Applies every rewrite to `spec` and returns one log line per rewrite, in a stable order.
 pub fn apply(spec: &mut Value) -> Vec<String> {

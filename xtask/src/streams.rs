@@ -11,14 +11,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
-use crate::constraints::snake_case;
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// Refs are followed at most this deep.
-const MAX_DEPTH: usize = 16;
+use crate::refs::follow;
+use crate::spec_walk::{Operation, operations, snake_case};
 
 /// One paginated operation, as the stream generator needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,32 +42,33 @@ impl ListOperation {
 /// operation, on one the stream cannot be generated for.
 pub fn collect(spec: &Value) -> anyhow::Result<Vec<ListOperation>> {
     let mut ops = Vec::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        return Ok(ops);
-    };
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(pagination) = op.get("x-sparkbot-pagination") else {
-                continue;
-            };
-            let id = op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .with_context(|| {
-                    format!(
-                        "{} {path} carries x-sparkbot-pagination but has no operationId",
-                        method.to_uppercase()
-                    )
-                })?;
-            let label = format!(
-                "paginated operation {id} ({} {path})",
-                method.to_uppercase()
-            );
-            ops.push(list_operation(spec, item, op, id, method, path, pagination).with_context(
-                || format!("{label}: cannot generate its stream (sparkbot-extras/src/generated_streams.rs)"),
-            )?);
-        }
+    for operation in operations(spec) {
+        let Operation {
+            path, method, op, ..
+        } = operation;
+        let Some(pagination) = op.get("x-sparkbot-pagination") else {
+            continue;
+        };
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .with_context(|| {
+                format!(
+                    "{} {path} carries x-sparkbot-pagination but has no operationId",
+                    method.to_uppercase()
+                )
+            })?;
+        let label = format!(
+            "paginated operation {id} ({} {path})",
+            method.to_uppercase()
+        );
+        ops.push(
+            list_operation(spec, operation, id, pagination).with_context(|| {
+                format!(
+                    "{label}: cannot generate its stream (sparkbot-extras/src/generated_streams.rs)"
+                )
+            })?,
+        );
     }
     ops.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
     Ok(ops)
@@ -81,13 +76,16 @@ pub fn collect(spec: &Value) -> anyhow::Result<Vec<ListOperation>> {
 
 fn list_operation(
     spec: &Value,
-    item: &Value,
-    op: &Value,
+    operation: Operation<'_>,
     id: &str,
-    method: &str,
-    path: &str,
     pagination: &Value,
 ) -> anyhow::Result<ListOperation> {
+    let Operation {
+        path,
+        method,
+        item,
+        op,
+    } = operation;
     let max_size = pagination
         .get("maxSize")
         .and_then(Value::as_u64)
@@ -108,7 +106,7 @@ fn list_operation(
                 .into_iter()
                 .flatten(),
         )
-        .map(|p| resolve(spec, p))
+        .map(|p| follow(spec, p))
         .collect();
     let query = |name: &str| {
         params.iter().find(|p| {
@@ -122,7 +120,7 @@ fn list_operation(
     let size = query("size").context("it has no `size` query parameter")?;
     if let Some(maximum) = size
         .get("schema")
-        .map(|s| resolve(spec, s))
+        .map(|s| follow(spec, s))
         .and_then(|s| s.get("maximum"))
         .and_then(Value::as_f64)
         && (max_size as f64) > maximum
@@ -146,11 +144,11 @@ fn list_operation(
     let mut success: Vec<&String> = responses.keys().filter(|k| k.starts_with('2')).collect();
     success.sort();
     let status = success.first().context("it has no 2xx response")?;
-    let response = resolve(spec, &responses[status.as_str()]);
+    let response = follow(spec, &responses[status.as_str()]);
     let schema = response
         .pointer("/content/application~1json/schema")
         .with_context(|| format!("its {status} response has no application/json schema"))?;
-    let schema = resolve(spec, schema);
+    let schema = follow(spec, schema);
     if schema.get("type").and_then(Value::as_str) != Some("array") {
         bail!("its {status} response is not a bare array (type: array)");
     }
@@ -186,20 +184,6 @@ fn list_operation(
         item: name.to_owned(),
         required,
     })
-}
-
-fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
-    let mut node = node;
-    for _ in 0..MAX_DEPTH {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| spec.pointer(p)) {
-                Some(target) => node = target,
-                None => return node,
-            },
-            None => return node,
-        }
-    }
-    node
 }
 
 fn is_type_name(name: &str) -> bool {

@@ -88,7 +88,7 @@ fn validate(doc: &Value, origin: &str) -> anyhow::Result<()> {
         // A chain of refs that only points at itself describes nothing (and
         // sends drift into an endless loop); reject it here.
         let spot = serde_json::json!({ "$ref": target });
-        if let Err(err) = super::resolve::resolve(doc, &spot, &at) {
+        if let Err(err) = crate::refs::resolve(doc, &spot, &at) {
             bail!("{origin}: {err}");
         }
     }

@@ -11,7 +11,6 @@ mod drift_check;
 mod load;
 mod model;
 mod report;
-mod resolve;
 mod rules;
 mod schema;
 

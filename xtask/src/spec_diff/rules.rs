@@ -6,12 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::model::{Area, Change, Class, Direction, escape, map_of};
-use super::resolve::resolve;
 use super::schema::{SchemaDiff, Side};
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::refs::resolve;
+use crate::spec_walk::{METHODS, snake_case};
 
 /// Keys of operations, parameters, bodies and responses that only document.
 const DOC_KEYS: &[&str] = &[
@@ -151,7 +148,7 @@ fn operations(doc: &Value) -> BTreeMap<(String, &'static str), Op<'_>> {
         let Ok(item) = resolve(doc, item, &item_pointer) else {
             continue;
         };
-        for method in METHODS {
+        for method in METHODS.iter() {
             if let Some(op) = item.value.get(*method).filter(|v| v.is_object()) {
                 out.insert(
                     (normalise_path(path), *method),
@@ -196,29 +193,6 @@ fn rust_method(op: &Value) -> String {
     operation_id(op).map_or_else(String::new, |id| {
         format!(" (Rust method `{}`)", snake_case(id))
     })
-}
-
-/// progenitor names builder methods after the snake-cased `operationId`.
-pub fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = id.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_uppercase() {
-            let prev = i.checked_sub(1).map(|j| chars[j]);
-            let next = chars.get(i + 1);
-            let boundary = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
-                || (prev.is_some_and(char::is_uppercase) && next.is_some_and(|n| n.is_lowercase()));
-            if boundary && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_end_matches('_').to_string()
 }
 
 fn compare_operation<'d>(ctx: &mut Ctx<'d>, b: &Op<'d>, h: &Op<'d>) {
@@ -1026,14 +1000,6 @@ fn components(ctx: &mut Ctx<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snake_case_matches_progenitor_method_names() {
-        assert_eq!(snake_case("sendMessage"), "send_message");
-        assert_eq!(snake_case("getQRCode"), "get_qr_code");
-        assert_eq!(snake_case("list-devices"), "list_devices");
-        assert_eq!(snake_case("reboot_device_session"), "reboot_device_session");
-    }
 
     #[test]
     fn path_parameter_names_do_not_identify_routes() {

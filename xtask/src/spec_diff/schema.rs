@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde_json::Value;
 
 use super::model::{Area, Class, Direction, escape, map_in};
-use super::resolve::resolve;
 use super::rules::Ctx;
+use crate::refs::resolve;
 
 /// Keywords that only document: changing them never breaks anyone.
 const DOC_KEYS: &[&str] = &[

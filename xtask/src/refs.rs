@@ -1,4 +1,5 @@
-//! `$ref` resolution on JSON documents, with a guard against reference loops.
+//! `$ref` resolution on JSON documents, with a guard against reference loops; shared by the
+//! generators and spec-diff.
 
 use serde_json::Value;
 
@@ -49,6 +50,13 @@ pub fn resolve<'a>(
         pointer: at,
         component,
     })
+}
+
+/// Follows `$ref` chains from `node`; on a loop or a dangling reference, stays where it stopped
+/// resolving (the generators then simply find no limits there, and the lint and generation steps
+/// report bad references on their own).
+pub fn follow<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    resolve(doc, node, "#").map_or(node, |r| r.value)
 }
 
 fn unescape(segment: &str) -> String {
