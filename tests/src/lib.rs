@@ -37,6 +37,48 @@ pub async fn read_all(stream: sparkbot_api::ByteStream) -> Vec<u8> {
         .expect("the body streams without error")
 }
 
+/// The workspace's spec, parsed; tests that check coverage against it read it from here.
+pub fn spec() -> serde_yaml::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/sparkbot.yaml");
+    let text = std::fs::read_to_string(&path).expect("spec/sparkbot.yaml exists");
+    serde_yaml::from_str(&text).expect("the spec is YAML")
+}
+
+/// Every operation object of `spec` that has an `operationId`, with that id.
+pub fn spec_operations(spec: &serde_yaml::Value) -> Vec<(String, &serde_yaml::Value)> {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+    ];
+    let Some(paths) = spec.get("paths").and_then(|p| p.as_mapping()) else {
+        return Vec::new();
+    };
+    paths
+        .values()
+        .flat_map(|item| METHODS.into_iter().filter_map(move |m| item.get(m)))
+        .filter_map(|op| {
+            let id = op.get("operationId")?.as_str()?;
+            Some((id.to_owned(), op))
+        })
+        .collect()
+}
+
+/// progenitor's method name for an operationId the lint accepts (lowerCamelCase, no two capitals
+/// in a row): `listDevices` → `list_devices`.
+pub fn snake_case(id: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Starts a mock server for one test.
 pub async fn server() -> MockServer {
     MockServer::start_async().await

@@ -4,41 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn operation_ids(spec: &serde_yaml::Value) -> BTreeSet<String> {
-    let mut ids = BTreeSet::new();
-    let Some(paths) = spec.get("paths").and_then(|p| p.as_mapping()) else {
-        return ids;
-    };
-    for item in paths.values() {
-        for method in [
-            "get", "put", "post", "delete", "patch", "head", "options", "trace",
-        ] {
-            if let Some(id) = item
-                .get(method)
-                .and_then(|op| op.get("operationId"))
-                .and_then(|id| id.as_str())
-            {
-                ids.insert(id.to_owned());
-            }
-        }
-    }
-    ids
-}
+use sparkbot_tests::{snake_case, spec, spec_operations};
 
 fn test_sources(dir: &Path) -> String {
     let mut all = String::new();
@@ -54,9 +20,11 @@ fn test_sources(dir: &Path) -> String {
 #[test]
 fn every_spec_operation_has_a_test() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("../spec/sparkbot.yaml")).expect("spec exists");
-    let spec: serde_yaml::Value = serde_yaml::from_str(&text).expect("spec is YAML");
-    let ids = operation_ids(&spec);
+    let spec = spec();
+    let ids: BTreeSet<String> = spec_operations(&spec)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert!(
         ids.len() >= 10,
         "suspiciously few operations: {}",

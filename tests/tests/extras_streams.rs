@@ -12,7 +12,9 @@ use httpmock::{Method, MockServer};
 use serde_json::json;
 use sparkbot_api::types::{self, ChatStatusFilter, ChatType};
 use sparkbot_extras::{Error, RetryPolicy, SparkBot};
-use sparkbot_tests::{DEVICE_ID, TEST_API_KEY, authed, from_json};
+use sparkbot_tests::{
+    DEVICE_ID, TEST_API_KEY, authed, from_json, snake_case, spec, spec_operations,
+};
 
 const WEBHOOK_ID: &str = "0a1b2c3d4e5f60718293a4b5";
 
@@ -223,47 +225,24 @@ async fn the_hand_written_streams_delegate_to_the_generated_ones() {
 
 // ---- the set of streams is the set of paginated operations ----
 
-fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// `<operation>_stream` → (item type, maxSize), for each operation with `x-sparkbot-pagination`.
 fn paginated_operations(spec: &serde_yaml::Value) -> BTreeMap<String, (String, u64)> {
-    let mut ops = BTreeMap::new();
-    let paths = spec["paths"].as_mapping().expect("the spec has paths");
-    for item in paths.values() {
-        for method in [
-            "get", "put", "post", "delete", "patch", "head", "options", "trace",
-        ] {
-            let Some(op) = item.get(method) else { continue };
-            let Some(pagination) = op.get("x-sparkbot-pagination") else {
-                continue;
-            };
-            let id = op["operationId"].as_str().expect("an operationId");
+    spec_operations(spec)
+        .into_iter()
+        .filter_map(|(id, op)| {
+            let pagination = op.get("x-sparkbot-pagination")?;
             let max_size = pagination["maxSize"].as_u64().expect("maxSize");
             let item_ref = op["responses"]["200"]["content"]["application/json"]["schema"]["items"]
                 ["$ref"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{id}: the items are not a $ref"));
             let item = item_ref.trim_start_matches("#/components/schemas/");
-            ops.insert(
-                format!("{}_stream", snake_case(id)),
+            Some((
+                format!("{}_stream", snake_case(&id)),
                 (item.to_owned(), max_size),
-            );
-        }
-    }
-    ops
+            ))
+        })
+        .collect()
 }
 
 /// Every `pub fn <name>_stream` of the generated file → (item type, maxSize), read from its text.
@@ -295,9 +274,7 @@ fn generated_streams(source: &str) -> BTreeMap<String, (String, u64)> {
 #[test]
 fn there_is_one_generated_stream_per_paginated_operation() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let text = std::fs::read_to_string(root.join("spec/sparkbot.yaml")).expect("spec exists");
-    let spec: serde_yaml::Value = serde_yaml::from_str(&text).expect("spec is YAML");
-    let expected = paginated_operations(&spec);
+    let expected = paginated_operations(&spec());
     assert!(
         expected.len() >= 25,
         "suspiciously few paginated operations: {}",
