@@ -209,14 +209,22 @@ impl SparkBot {
 
     /// Reads a device from the API, bypassing the cache; 404 becomes
     /// [`Error::DeviceNotFound`].
-    pub(crate) async fn get_device_fresh(&self, device_id: &str) -> Result<Device, Error> {
-        let id = device_id.to_owned();
+    pub(crate) async fn get_device_fresh(&self, id: &types::DeviceId) -> Result<Device, Error> {
+        // The id is already validated: handing the typed value to the builder skips a second
+        // pattern match on every read.
         self.call(true, |api| {
             let id = id.clone();
             async move { api.get_device().device_id(id).send().await }
         })
         .await
-        .map_err(|e| e.for_device(device_id))
+        .map_err(|e| e.for_device(id))
+    }
+
+    /// Parses a device id given as text, naming it in the error.
+    pub(crate) fn parse_device_id(device_id: &str) -> Result<types::DeviceId, Error> {
+        device_id.parse().map_err(|e| {
+            Error::InvalidInput(format!("{device_id:?} is not a device id (24 hex): {e}"))
+        })
     }
 
     /// Sends a text message from `device` (any [`DeviceKey`]) to `phone` (any common form).

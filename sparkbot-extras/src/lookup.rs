@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use sparkbot_api::types::{self, Device, DeviceStatusFilter, SessionStatusFilter};
+use sparkbot_api::types::{Device, DeviceStatusFilter, SessionStatusFilter};
 use tokio::time::Instant;
 
 use crate::client::SparkBot;
@@ -271,9 +271,7 @@ impl SparkBot {
     /// Gets one device by id (from the cache when fresh). A 404 becomes
     /// [`Error::DeviceNotFound`].
     pub async fn get_device(&self, device_id: &str) -> Result<Device, Error> {
-        let id: types::DeviceId = device_id.parse().map_err(|e| {
-            Error::InvalidInput(format!("{device_id:?} is not a device id (24 hex): {e}"))
-        })?;
+        let id = Self::parse_device_id(device_id)?;
         if let Some(device) = self.cache().and_then(|c| c.get(&id)) {
             return Ok(device);
         }

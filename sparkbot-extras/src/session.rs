@@ -209,7 +209,8 @@ impl SessionApi for SparkBot {
     }
 
     fn read_device(&self, device_id: &str) -> impl Future<Output = Result<Device, Error>> + Send {
-        self.get_device_fresh(device_id)
+        let id = Self::parse_device_id(device_id);
+        async move { self.get_device_fresh(&id?).await }
     }
 }
 
