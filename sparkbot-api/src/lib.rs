@@ -17,6 +17,7 @@ mod generated;
 
 mod config;
 mod hooks;
+mod raw;
 mod scan;
 mod upload;
 mod validate;
@@ -27,5 +28,6 @@ pub use config::{
 };
 pub use generated::*;
 pub use hooks::{RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
+pub use raw::{RAW_OPERATION_ID, RawRequest};
 pub use scan::{QrCode, ScanDeviceQr};
 pub use upload::{MultipartUpload, UPLOAD_FIELD_NAME};
