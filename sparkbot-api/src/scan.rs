@@ -44,8 +44,10 @@ impl Client {
     /// QR can be produced (for example, the session is already online) the API answers with its
     /// JSON error, which arrives as [`Error::ErrorResponse`].
     ///
-    /// Evidence: **confirmed** (method, path and `force` seen in real client code; of the
-    /// encodings only `base64_uri` is confirmed). SparkBot actions: `WhatsApp session: Scan QR`.
+    /// Evidence: **node** (method, path, `force` and the six encodings as the SparkBot node's own
+    /// source sends them, `walichat/n8n-walichat src/actions/session.ts`; `force=true` and
+    /// `encoding=base64_uri` also seen in other client code). SparkBot actions:
+    /// `WhatsApp session: Scan QR`.
     ///
     /// ```no_run
     /// # async fn run(client: &sparkbot_api::Client) -> Result<(), Box<dyn std::error::Error>> {

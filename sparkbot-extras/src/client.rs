@@ -190,7 +190,7 @@ impl SparkBot {
     /// use sparkbot_api::types::MessageStatus;
     ///
     /// let failed: Vec<_> = bot
-    ///     .search_messages(|search| search.status(MessageStatus::Failed))
+    ///     .search_messages(|search| search.status(vec![MessageStatus::Failed]))
     ///     .try_collect()
     ///     .await?;
     /// # Ok(()) }

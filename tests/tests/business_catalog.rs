@@ -1,191 +1,111 @@
 //! Business catalog: every operation's request (method, path, query, `Token`, body) is asserted by
-//! its typed mock, and its response decoded.
+//! its typed mock, and its response decoded. The two operations are the SparkBot node's
+//! (`src/actions/catalog.ts`); their response shapes are not known, so they decode as untyped JSON.
 
 use serde_json::json;
 use sparkbot_api::types;
 use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
-const PRODUCT_ID: &str = "7283947261938475";
-
-fn product_json() -> serde_json::Value {
-    json!({
-        "id": PRODUCT_ID, "name": "Blue mug", "price": 12.5, "currency": "EUR",
-        "retailerId": "MUG-BLUE", "images": ["https://example.com/mug.jpg"], "isHidden": false
-    })
-}
-
 #[tokio::test]
-async fn get_catalog_decodes_the_summary() {
+async fn get_catalog_sends_page_and_size() {
     let server = server().await;
     let mock = server.get_catalog(|when, then| {
-        authed(when.device_id(&device_id()).into_inner());
+        let when = when
+            .device_id(&device_id())
+            .page(2)
+            .size(std::num::NonZeroU64::new(500).unwrap());
+        authed(when.into_inner());
         then.ok(&from_json(
-            json!({"id": "c1", "name": "Acme", "totalProducts": 4}),
+            json!([{"id": "7283947261938475", "name": "Blue mug"}]),
         ));
     });
     let catalog = client(&server)
         .get_catalog()
         .device_id(DEVICE_ID)
+        .page(2u64)
+        .size(500u64)
         .send()
         .await
         .unwrap()
         .into_inner();
     mock.assert();
-    assert_eq!(catalog.total_products, Some(4));
+    assert_eq!(catalog.0[0]["name"], "Blue mug");
 }
 
 #[tokio::test]
-async fn list_catalog_products_sends_search_and_decodes() {
+async fn get_catalog_refuses_a_size_over_500_before_io() {
     let server = server().await;
-    let products: Vec<types::CatalogProduct> = vec![from_json(product_json())];
-    let mock = server.list_catalog_products(|when, then| {
+    let mock = server.get_catalog(|when, then| {
+        when.into_inner();
+        then.ok(&from_json(json!([])));
+    });
+    let err = client(&server)
+        .get_catalog()
+        .device_id(DEVICE_ID)
+        .size(501u64)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains("query parameter `size` is 501; the API allows 1 to 500")),
+        "{err:?}"
+    );
+    mock.assert_calls(0);
+}
+
+#[tokio::test]
+async fn query_catalog_posts_the_business_phone() {
+    let server = server().await;
+    let body: types::CatalogQueryRequest = from_json(json!({"phone": "+447362053576", "size": 50}));
+    let mock = server.query_catalog(|when, then| {
         let when = when
             .device_id(&device_id())
-            .page(0)
-            .size(std::num::NonZeroU64::new(20).unwrap())
-            .search("mug");
-        authed(when.into_inner());
-        then.ok(&products);
+            .body(&body)
+            .into_inner()
+            .json_body_includes(r#"{"phone": "+447362053576", "size": 50}"#);
+        authed(when);
+        then.ok(&from_json(json!({"products": [{"name": "Red mug"}]})));
     });
-    let listed = client(&server)
-        .list_catalog_products()
+    let out = client(&server)
+        .query_catalog()
         .device_id(DEVICE_ID)
-        .page(0u64)
-        .size(20u64)
-        .search("mug")
+        .body(body.clone())
         .send()
         .await
         .unwrap()
         .into_inner();
     mock.assert();
-    assert_eq!(listed[0].price, Some(12.5));
+    assert_eq!(out.0["products"][0]["name"], "Red mug");
 }
 
 #[tokio::test]
-async fn create_catalog_product_sends_the_product() {
-    let server = server().await;
-    let req: types::CreateCatalogProductRequest = from_json(json!({
-        "name": "Blue mug", "price": 12.5, "currency": "EUR",
-        "images": ["https://example.com/mug.jpg"], "retailerId": "MUG-BLUE"
-    }));
-    let mock = server.create_catalog_product(|when, then| {
-        authed(when.device_id(&device_id()).body(&req).into_inner());
-        then.created(&from_json(product_json()));
-    });
-    let product = client(&server)
-        .create_catalog_product()
-        .device_id(DEVICE_ID)
-        .body(req.clone())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(product.id.as_deref(), Some(PRODUCT_ID));
-}
-
-#[test]
-fn create_catalog_product_refuses_a_bad_currency() {
+async fn query_catalog_checks_phone_and_size() {
     assert!(
-        serde_json::from_value::<types::CreateCatalogProductRequest>(json!({
-            "name": "Mug", "currency": "euro", "images": ["https://example.com/m.jpg"]
-        }))
-        .is_err()
+        serde_json::from_value::<types::CatalogQueryRequest>(json!({"size": 10})).is_err(),
+        "phone is required"
     );
-}
-
-#[tokio::test]
-async fn get_catalog_product_decodes_the_product() {
+    assert!(
+        serde_json::from_value::<types::CatalogQueryRequest>(json!({"phone": "447362053576"}))
+            .is_err(),
+        "phone is E.164"
+    );
     let server = server().await;
-    let mock = server.get_catalog_product(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .product_id(&PRODUCT_ID.parse().unwrap())
-                .into_inner(),
-        );
-        then.ok(&from_json(product_json()));
+    let mock = server.query_catalog(|when, then| {
+        when.into_inner();
+        then.ok(&from_json(json!({})));
     });
-    let product = client(&server)
-        .get_catalog_product()
+    let err = client(&server)
+        .query_catalog()
         .device_id(DEVICE_ID)
-        .product_id(PRODUCT_ID)
+        .body(from_json::<types::CatalogQueryRequest>(
+            json!({"phone": "+447362053576", "size": 501}),
+        ))
         .send()
         .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(product.retailer_id.as_deref(), Some("MUG-BLUE"));
-}
-
-#[tokio::test]
-async fn update_catalog_product_sends_the_fields() {
-    let server = server().await;
-    let req: types::UpdateCatalogProductRequest = from_json(json!({"isHidden": true}));
-    let mut updated = product_json();
-    updated["isHidden"] = json!(true);
-    let mock = server.update_catalog_product(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .product_id(&PRODUCT_ID.parse().unwrap())
-                .body(&req)
-                .into_inner(),
-        );
-        then.ok(&from_json(updated));
-    });
-    let product = client(&server)
-        .update_catalog_product()
-        .device_id(DEVICE_ID)
-        .product_id(PRODUCT_ID)
-        .body(req.clone())
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(product.is_hidden, Some(true));
-}
-
-#[tokio::test]
-async fn delete_catalog_product_accepts_an_empty_answer() {
-    let server = server().await;
-    let mock = server.delete_catalog_product(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .product_id(&PRODUCT_ID.parse().unwrap())
-                .into_inner(),
-        );
-        then.no_content();
-    });
-    let rv = client(&server)
-        .delete_catalog_product()
-        .device_id(DEVICE_ID)
-        .product_id(PRODUCT_ID)
-        .send()
-        .await
-        .unwrap();
-    mock.assert();
-    assert_eq!(rv.status(), 204);
-}
-
-#[tokio::test]
-async fn list_catalog_collections_decodes_products() {
-    let server = server().await;
-    let collections: Vec<types::CatalogCollection> = vec![from_json(json!({
-        "id": "col1", "name": "Mugs", "products": [product_json()]
-    }))];
-    let mock = server.list_catalog_collections(|when, then| {
-        let when = when.device_id(&device_id()).page(1);
-        authed(when.into_inner());
-        then.ok(&collections);
-    });
-    let listed = client(&server)
-        .list_catalog_collections()
-        .device_id(DEVICE_ID)
-        .page(1u64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(listed[0].products[0].name.as_deref(), Some("Blue mug"));
+        .unwrap_err();
+    assert!(
+        matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains("`/size` is 501; the API allows 1 to 500")),
+        "{err:?}"
+    );
+    mock.assert_calls(0);
 }

@@ -3,7 +3,7 @@
 
 use futures::TryStreamExt;
 use serde_json::json;
-use sparkbot_api::types::{self, ChatFileKind};
+use sparkbot_api::types::{self, ChatFileFlow, ChatFileSort, ChatFileType};
 use sparkbot_tests::{
     DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
 };
@@ -18,7 +18,7 @@ fn file_json() -> serde_json::Value {
     json!({
         "id": FILE,
         "chat": "447362053576@c.us",
-        "kind": "image",
+        "type": "image",
         "filename": "photo.jpg",
         "mime": "image/jpeg",
         "extension": "jpg",
@@ -29,20 +29,28 @@ fn file_json() -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn list_chat_files_sends_filters() {
+async fn list_chat_files_sends_the_node_filters() {
     let server = server().await;
     let files: Vec<types::ChatFile> = vec![from_json(file_json())];
-    let chat: types::ChatWid = "447362053576@c.us".parse().unwrap();
     let mock = server.list_chat_files(|when, then| {
         let when = when
             .device_id(&device_id())
             .page(1)
             .size(std::num::NonZeroU64::new(20).unwrap())
-            .chat(&chat)
-            .kind(&ChatFileKind::Image)
+            .sort(&ChatFileSort::SizeDesc)
+            .search("photo")
+            .flow(&ChatFileFlow::In)
             .into_inner()
             .query_param("after", "2026-01-01T00:00:00Z")
-            .query_param("before", "2026-02-01T00:00:00Z");
+            .query_param("before", "2026-02-01T00:00:00Z")
+            // Array filters go out repeated, one `name=value` pair per item.
+            .query_param("type", "image")
+            .query_param("type", "ptt")
+            .query_param("chat", "447362053576@c.us")
+            .query_param("chat", "120363012345678901@g.us")
+            .query_param("ids", FILE)
+            .query_param("message", "3EB0C767D097B7E8A1B2")
+            .query_param_missing("kind");
         authed(when);
         then.ok(&files);
     });
@@ -51,8 +59,20 @@ async fn list_chat_files_sends_filters() {
         .device_id(DEVICE_ID)
         .page(1u64)
         .size(20u64)
-        .chat("447362053576@c.us")
-        .kind(ChatFileKind::Image)
+        .sort(ChatFileSort::SizeDesc)
+        .type_(vec![ChatFileType::Image, ChatFileType::Ptt])
+        .search("photo")
+        .chat(vec![
+            "447362053576@c.us".parse::<types::ChatWid>().unwrap(),
+            "120363012345678901@g.us".parse::<types::ChatWid>().unwrap(),
+        ])
+        .ids(vec![file_id()])
+        .message(vec![
+            "3EB0C767D097B7E8A1B2"
+                .parse::<types::ListChatFilesMessageItem>()
+                .unwrap(),
+        ])
+        .flow(ChatFileFlow::In)
         .after(
             "2026-01-01T00:00:00Z"
                 .parse::<chrono::DateTime<chrono::Utc>>()
@@ -68,7 +88,7 @@ async fn list_chat_files_sends_filters() {
         .unwrap()
         .into_inner();
     mock.assert();
-    assert_eq!(listed[0].kind, Some(ChatFileKind::Image));
+    assert_eq!(listed[0].type_, Some(ChatFileType::Image));
     assert_eq!(listed[0].size, Some(2048));
 }
 
@@ -94,27 +114,6 @@ async fn get_chat_file_decodes_metadata() {
     mock.assert();
     assert_eq!(file.filename.as_deref(), Some("photo.jpg"));
     assert_eq!(file.mime.as_deref(), Some("image/jpeg"));
-}
-
-#[tokio::test]
-async fn delete_chat_file_accepts_200() {
-    let server = server().await;
-    let mock = server.delete_chat_file(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .file_id(&file_id())
-                .into_inner(),
-        );
-        then.ok();
-    });
-    client(&server)
-        .delete_chat_file()
-        .device_id(DEVICE_ID)
-        .file_id(FILE)
-        .send()
-        .await
-        .unwrap();
-    mock.assert();
 }
 
 #[tokio::test]

@@ -1,8 +1,11 @@
-//! Chat Messages: every operation's request (method, path, query, `Token`) is asserted by its
-//! typed mock, and its response decoded.
+//! Chat Messages: every operation's request (method, path, query, `Token`, body) is asserted by
+//! its typed mock, and its response decoded.
 
 use serde_json::json;
-use sparkbot_api::types::{self, ChatMessageFlow, ChatMessageType};
+use sparkbot_api::types::{
+    self, ChatMessageAckFilter, ChatMessageFlow, ChatMessageInclude, ChatMessageKind,
+    ChatMessageSort, ChatMessageType, ChatType,
+};
 use sparkbot_tests::{
     DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
 };
@@ -37,7 +40,7 @@ fn inbound_json() -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn list_chat_messages_sends_the_confirmed_filters() {
+async fn list_chat_messages_sends_the_node_filters() {
     let server = server().await;
     let messages: Vec<types::ChatMessage> = vec![from_json(inbound_json())];
     let mock = server.list_chat_messages(|when, then| {
@@ -45,11 +48,31 @@ async fn list_chat_messages_sends_the_confirmed_filters() {
             .device_id(&device_id())
             .page(0)
             .size(std::num::NonZeroU64::new(50).unwrap())
-            .chat("447362053576@c.us")
-            .limit(std::num::NonZeroU64::new(25).unwrap())
+            .sort(&ChatMessageSort::DateAsc)
             .flow(&ChatMessageFlow::Inbound)
+            .search("invoice")
+            .sync(true)
+            .skip(5)
+            .limit(std::num::NonZeroU64::new(25).unwrap());
+        // Array filters go out repeated, one `name=value` pair per item.
+        let when = when
             .into_inner()
-            .query_param("after", "2026-01-01T00:00:00Z");
+            .query_param("chat", "447362053576@c.us")
+            .query_param("from", "+447362053576")
+            .query_param("to", "447362053577@c.us")
+            .query_param("reference", "order-42")
+            .query_param("begin", "3EB0C767D097B7E8A1B0")
+            .query_param("end", "3EB0C767D097B7E8A1B9")
+            .query_param("after", "2026-01-01T00:00:00Z")
+            .query_param("ack", "delivered")
+            .query_param("ack", "read")
+            .query_param("wid", MSG)
+            .query_param("type", "group")
+            .query_param("type", "channel")
+            .query_param("kind", "image")
+            .query_param("kind", "voice")
+            .query_param("include", "chat")
+            .query_param("include", "media");
         authed(when);
         then.ok(&messages);
     });
@@ -59,10 +82,27 @@ async fn list_chat_messages_sends_the_confirmed_filters() {
         .device_id(DEVICE_ID)
         .page(0u64)
         .size(50u64)
-        .chat("447362053576@c.us")
-        .limit(25u64)
-        .after(after)
+        .sort(ChatMessageSort::DateAsc)
         .flow(ChatMessageFlow::Inbound)
+        .ack(vec![
+            ChatMessageAckFilter::Delivered,
+            ChatMessageAckFilter::Read,
+        ])
+        .wid(vec![MSG.parse::<types::ListChatMessagesWidItem>().unwrap()])
+        .search("invoice")
+        .chat("447362053576@c.us")
+        .from("+447362053576")
+        .to("447362053577@c.us")
+        .type_(vec![ChatType::Group, ChatType::Channel])
+        .reference("order-42")
+        .kind(vec![ChatMessageKind::Image, ChatMessageKind::Voice])
+        .sync(true)
+        .begin("3EB0C767D097B7E8A1B0")
+        .end("3EB0C767D097B7E8A1B9")
+        .after(after)
+        .include(vec![ChatMessageInclude::Chat, ChatMessageInclude::Media])
+        .skip(5u64)
+        .limit(25u64)
         .send()
         .await
         .unwrap()
@@ -87,6 +127,22 @@ async fn list_chat_messages_sends_the_confirmed_filters() {
             .and_then(|c| c.contact.as_ref())
             .and_then(|c| c.phone.as_deref()),
         Some("+447362053576")
+    );
+}
+
+#[tokio::test]
+async fn list_chat_messages_caps_size_at_50() {
+    let server = server().await;
+    let err = client(&server)
+        .list_chat_messages()
+        .device_id(DEVICE_ID)
+        .size(51u64)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
+        "{err:?}"
     );
 }
 
@@ -186,7 +242,9 @@ async fn delete_chat_message_can_revoke() {
         let when = when
             .device_id(&device_id())
             .message_id(&msg_id())
-            .revoke(true);
+            .revoke(true)
+            .clean(None)
+            .force(None);
         authed(when.into_inner());
         then.no_content();
     });
@@ -199,6 +257,60 @@ async fn delete_chat_message_can_revoke() {
         .await
         .unwrap();
     mock.assert();
+}
+
+#[tokio::test]
+async fn delete_chat_message_can_force_and_clean() {
+    let server = server().await;
+    let mock = server.delete_chat_message(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .message_id(&msg_id())
+            .clean(true)
+            .force(true)
+            .revoke(None);
+        authed(when.into_inner());
+        then.ok();
+    });
+    client(&server)
+        .delete_chat_message()
+        .device_id(DEVICE_ID)
+        .message_id(MSG)
+        .clean(true)
+        .force(true)
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+}
+
+#[tokio::test]
+async fn edit_chat_message_sends_the_new_text() {
+    let server = server().await;
+    let body: types::ChatMessageEditRequest = from_json(json!({"message": "fixed typo"}));
+    let mock = server.edit_chat_message(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .message_id(&msg_id())
+            .into_inner()
+            .json_body(json!({"message": "fixed typo"}));
+        authed(when);
+        then.ok(&from_json(json!({"id": MSG, "body": "fixed typo"})));
+    });
+    let out = client(&server)
+        .edit_chat_message()
+        .device_id(DEVICE_ID)
+        .message_id(MSG)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(out["body"], "fixed typo");
+    assert!(
+        serde_json::from_value::<types::ChatMessageEditRequest>(json!({"message": ""})).is_err()
+    );
 }
 
 #[tokio::test]
@@ -229,29 +341,6 @@ async fn get_chat_message_ack_info_decodes_recipients() {
     assert_eq!(info.ack.as_deref(), Some("read"));
     assert_eq!(info.read[0]["phone"], "+447362053577");
     assert!(info.played.is_empty());
-}
-
-#[tokio::test]
-async fn mark_chat_message_as_read_posts_to_read() {
-    let server = server().await;
-    let mock = server.mark_chat_message_as_read(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .message_id(&msg_id())
-                .into_inner(),
-        );
-        then.ok(&from_json(json!({"ok": true})));
-    });
-    let out = client(&server)
-        .mark_chat_message_as_read()
-        .device_id(DEVICE_ID)
-        .message_id(MSG)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(out["ok"], true);
 }
 
 #[tokio::test]

@@ -2,7 +2,10 @@
 //! typed mock, and its response decoded.
 
 use serde_json::json;
-use sparkbot_api::types::{self, ChatSetStatus, ChatStatus, ChatStatusFilter, ChatType};
+use sparkbot_api::types::{
+    self, ChatBulkAction, ChatInclude, ChatParticipantInclude, ChatSetStatus, ChatSort, ChatStatus,
+    ChatStatusFilter, ChatType,
+};
 use sparkbot_tests::{
     DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
 };
@@ -31,7 +34,7 @@ fn chat_json() -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn list_chats_sends_filters_and_decodes_the_array() {
+async fn list_chats_sends_the_node_filters_and_decodes_the_array() {
     let server = server().await;
     let chats: Vec<types::Chat> = vec![from_json(chat_json())];
     let mock = server.list_chats(|when, then| {
@@ -39,22 +42,27 @@ async fn list_chats_sends_filters_and_decodes_the_array() {
             .device_id(&device_id())
             .page(2)
             .size(std::num::NonZeroU64::new(50).unwrap())
-            .sort("date:desc")
+            .sort(&ChatSort::LastMessageAtDesc)
             .archived(false)
-            .status(&ChatStatusFilter::Pending)
             .unread(true)
             .active(true)
             .can_send(true)
             .read_only(false)
-            .type_(&ChatType::Group)
             .search("alice");
+        // Array filters go out repeated, one `name=value` pair per item.
         let when = when
             .into_inner()
-            .query_param("agents", AGENT)
+            .query_param("status", "pending")
+            .query_param("status", "active")
+            .query_param("type", "group")
+            .query_param("agent", AGENT)
             .query_param("labels", "vip")
             .query_param("labels", "*")
-            .query_param("excludeLabels", "spam")
-            .query_param("include", "notes");
+            .query_param("labelsExclude", "spam")
+            .query_param("include", "notes")
+            .query_param("include", "participants")
+            .query_param_missing("agents")
+            .query_param_missing("excludeLabels");
         authed(when);
         then.ok(&chats);
     });
@@ -63,19 +71,24 @@ async fn list_chats_sends_filters_and_decodes_the_array() {
         .device_id(DEVICE_ID)
         .page(2u64)
         .size(50u64)
-        .sort("date:desc")
+        .sort(ChatSort::LastMessageAtDesc)
         .archived(false)
-        .status(ChatStatusFilter::Pending)
+        .status(vec![ChatStatusFilter::Pending, ChatStatusFilter::Active])
         .unread(true)
         .active(true)
         .can_send(true)
         .read_only(false)
-        .type_(ChatType::Group)
+        .type_(vec![ChatType::Group])
         .search("alice")
-        .agents(vec![AGENT.parse::<types::UserId>().unwrap()])
-        .labels(vec!["vip".to_owned(), "*".to_owned()])
-        .exclude_labels(vec!["spam".to_owned()])
-        .include(vec![types::ChatInclude::Notes])
+        .agent(vec![AGENT.parse::<types::UserId>().unwrap()])
+        .labels(vec![
+            "vip".parse::<types::ListChatsLabelsItem>().unwrap(),
+            "*".parse().unwrap(),
+        ])
+        .labels_exclude(vec![
+            "spam".parse::<types::ListChatsLabelsExcludeItem>().unwrap(),
+        ])
+        .include(vec![ChatInclude::Notes, ChatInclude::Participants])
         .send()
         .await
         .unwrap()
@@ -96,12 +109,49 @@ async fn list_chats_sends_filters_and_decodes_the_array() {
 }
 
 #[tokio::test]
-async fn get_chat_decodes_the_chat_and_maps_404() {
+async fn list_chats_sends_the_s10_date_sort_and_caps_size_at_50() {
+    let server = server().await;
+    let mock = server.list_chats(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .sort(&ChatSort::DateDesc)
+            .into_inner()
+            .query_param("sort", "date:desc");
+        authed(when);
+        then.ok(&Vec::<types::Chat>::new());
+    });
+    let listed = client(&server)
+        .list_chats()
+        .device_id(DEVICE_ID)
+        .sort(ChatSort::DateDesc)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert!(listed.is_empty());
+
+    let err = client(&server)
+        .list_chats()
+        .device_id(DEVICE_ID)
+        .size(51u64)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn get_chat_sends_include_comma_joined_and_maps_404() {
     let server = server().await;
     let mock = server.get_chat(|when, then| {
         authed(
             when.device_id(&device_id())
                 .chat_wid(&chat_wid())
+                .include(&"messages,notes".parse::<types::GetChatInclude>().unwrap())
                 .into_inner(),
         );
         then.ok(&from_json(chat_json()));
@@ -110,6 +160,7 @@ async fn get_chat_decodes_the_chat_and_maps_404() {
         .get_chat()
         .device_id(DEVICE_ID)
         .chat_wid(CHAT)
+        .include("messages,notes")
         .send()
         .await
         .unwrap()
@@ -120,7 +171,7 @@ async fn get_chat_decodes_the_chat_and_maps_404() {
 
     let missing: types::ChatWid = "447000000000@c.us".parse().unwrap();
     let mock = server.get_chat(|when, then| {
-        when.chat_wid(&missing);
+        authed(when.chat_wid(&missing).include(None).into_inner());
         then.not_found(&api_error(404, "chat:not_found", "Chat not found"));
     });
     let err = client(&server)
@@ -132,6 +183,23 @@ async fn get_chat_decodes_the_chat_and_maps_404() {
         .unwrap_err();
     mock.assert();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+}
+
+#[tokio::test]
+async fn get_chat_include_accepts_only_the_node_values() {
+    let server = server().await;
+    let err = client(&server)
+        .get_chat()
+        .device_id(DEVICE_ID)
+        .chat_wid(CHAT)
+        .include("messages,contacts")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -151,23 +219,47 @@ async fn get_chat_rejects_a_malformed_chat_id_before_sending() {
 }
 
 #[tokio::test]
-async fn delete_chat_sends_the_whatsapp_and_force_flags() {
+async fn delete_chat_sends_the_whatsapp_and_force_flags_in_the_body() {
     let server = server().await;
+    let body: types::ChatDeleteRequest = from_json(json!({"whatsapp": true, "force": true}));
     let mock = server.delete_chat(|when, then| {
         let when = when
             .device_id(&device_id())
             .chat_wid(&chat_wid())
-            .whatsapp(true)
-            .force(true);
-        authed(when.into_inner());
+            .body(&body)
+            .into_inner()
+            .query_param_missing("whatsapp")
+            .query_param_missing("force");
+        authed(when);
         then.ok();
     });
     client(&server)
         .delete_chat()
         .device_id(DEVICE_ID)
         .chat_wid(CHAT)
-        .whatsapp(true)
-        .force(true)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+}
+
+#[tokio::test]
+async fn delete_chat_without_options_sends_an_empty_object() {
+    let server = server().await;
+    let mock = server.delete_chat(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .into_inner()
+            .json_body(json!({}));
+        authed(when);
+        then.no_content();
+    });
+    client(&server)
+        .delete_chat()
+        .device_id(DEVICE_ID)
+        .chat_wid(CHAT)
         .send()
         .await
         .unwrap();
@@ -210,6 +302,7 @@ async fn update_chat_labels_without_upsert_replaces() {
             .device_id(&device_id())
             .chat_wid(&chat_wid())
             .upsert(None)
+            .remove(None)
             .body(&body);
         authed(when.into_inner());
         then.ok(&from_json(json!({})));
@@ -232,26 +325,31 @@ async fn chat_label_names_reject_a_name_over_30_characters() {
 }
 
 #[tokio::test]
-async fn remove_chat_labels_sends_the_names_in_a_delete_body() {
+async fn update_chat_labels_with_remove_removes_only_those_names() {
     let server = server().await;
     let body: types::ChatLabelNames = from_json(json!(["spam"]));
-    let mock = server.remove_chat_labels(|when, then| {
+    let mock = server.update_chat_labels(|when, then| {
         let when = when
             .device_id(&device_id())
             .chat_wid(&chat_wid())
+            .remove(true)
+            .upsert(None)
             .body(&body);
         authed(when.into_inner());
-        then.no_content();
+        then.ok(&from_json(json!({"labels": ["vip"]})));
     });
-    client(&server)
-        .remove_chat_labels()
+    let out = client(&server)
+        .update_chat_labels()
         .device_id(DEVICE_ID)
         .chat_wid(CHAT)
+        .remove(true)
         .body(body.clone())
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     mock.assert();
+    assert_eq!(out["labels"][0], "vip");
 }
 
 #[tokio::test]
@@ -419,36 +517,6 @@ async fn unarchive_chat_deletes_the_archive_flag_and_maps_404() {
 }
 
 #[tokio::test]
-async fn list_chat_notes_pages_and_decodes() {
-    let server = server().await;
-    let notes: Vec<types::ChatNote> = vec![from_json(json!({
-        "id": "n1", "message": "Call back tomorrow", "author": AGENT, "createdAt": "2026-01-01T00:00:00Z"
-    }))];
-    let mock = server.list_chat_notes(|when, then| {
-        let when = when
-            .device_id(&device_id())
-            .chat_wid(&chat_wid())
-            .page(0)
-            .size(std::num::NonZeroU64::new(10).unwrap());
-        authed(when.into_inner());
-        then.ok(&notes);
-    });
-    let listed = client(&server)
-        .list_chat_notes()
-        .device_id(DEVICE_ID)
-        .chat_wid(CHAT)
-        .page(0u64)
-        .size(10u64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(listed[0].message.as_deref(), Some("Call back tomorrow"));
-    assert_eq!(listed[0].author, Some(json!(AGENT)));
-}
-
-#[tokio::test]
 async fn create_chat_note_sends_the_note_and_decodes_it() {
     let server = server().await;
     let body: types::ChatNoteCreateRequest = from_json(json!({
@@ -493,15 +561,16 @@ async fn create_chat_note_enforces_the_2_to_6000_character_limit() {
 }
 
 #[tokio::test]
-async fn delete_chat_notes_sends_the_note_ids() {
+async fn delete_chat_notes_sends_the_ids_object() {
     let server = server().await;
-    let body: types::ChatNoteIds = from_json(json!(["n1", "n2"]));
+    let body: types::ChatNoteDeleteRequest = from_json(json!({"ids": ["n1", "n2"]}));
     let mock = server.delete_chat_notes(|when, then| {
         let when = when
             .device_id(&device_id())
             .chat_wid(&chat_wid())
-            .body(&body);
-        authed(when.into_inner());
+            .into_inner()
+            .json_body(json!({"ids": ["n1", "n2"]}));
+        authed(when);
         then.ok();
     });
     client(&server)
@@ -516,7 +585,30 @@ async fn delete_chat_notes_sends_the_note_ids() {
 }
 
 #[tokio::test]
-async fn list_chat_participants_decodes_admins() {
+async fn delete_chat_notes_refuses_an_empty_id_list_before_io() {
+    let server = server().await;
+    let any = server.delete_chat_notes(|when, then| {
+        when.into_inner();
+        then.ok();
+    });
+    let empty: types::ChatNoteDeleteRequest = from_json(json!({"ids": []}));
+    let err = client(&server)
+        .delete_chat_notes()
+        .device_id(DEVICE_ID)
+        .chat_wid(CHAT)
+        .body(empty)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains("`/ids` has 0 item(s)")),
+        "{err:?}"
+    );
+    any.assert_calls(0);
+}
+
+#[tokio::test]
+async fn list_chat_participants_sends_the_filters_and_decodes_admins() {
     let server = server().await;
     let group: types::ChatWid = GROUP.parse().unwrap();
     let participants: Vec<types::ChatParticipant> = vec![
@@ -524,13 +616,38 @@ async fn list_chat_participants_decodes_admins() {
         from_json(json!({"phone": "+447362053577", "isAdmin": false})),
     ];
     let mock = server.list_chat_participants(|when, then| {
-        authed(when.device_id(&device_id()).chat_wid(&group).into_inner());
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&group)
+            .page(1)
+            .size(std::num::NonZeroU64::new(20).unwrap())
+            .search("ali")
+            .phone(
+                &"+447362053576,+447362053577"
+                    .parse::<types::ListChatParticipantsPhone>()
+                    .unwrap(),
+            )
+            .role(
+                &"admin,owner"
+                    .parse::<types::ListChatParticipantsRole>()
+                    .unwrap(),
+            )
+            .contact(true)
+            .include(&ChatParticipantInclude::Contact);
+        authed(when.into_inner());
         then.ok(&participants);
     });
     let listed = client(&server)
         .list_chat_participants()
         .device_id(DEVICE_ID)
         .chat_wid(GROUP)
+        .page(1u64)
+        .size(20u64)
+        .search("ali")
+        .phone("+447362053576,+447362053577")
+        .role("admin,owner")
+        .contact(true)
+        .include(ChatParticipantInclude::Contact)
         .send()
         .await
         .unwrap()
@@ -539,6 +656,23 @@ async fn list_chat_participants_decodes_admins() {
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].is_owner, Some(true));
     assert_eq!(listed[1].is_admin, Some(false));
+}
+
+#[tokio::test]
+async fn list_chat_participants_role_accepts_only_the_node_roles() {
+    let server = server().await;
+    let err = client(&server)
+        .list_chat_participants()
+        .device_id(DEVICE_ID)
+        .chat_wid(GROUP)
+        .role("admin,moderator")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -574,47 +708,164 @@ async fn sync_chat_messages_pages_with_size_and_before() {
 }
 
 #[tokio::test]
-async fn mark_chat_as_read_posts_to_read() {
+async fn sync_chats_posts_the_chat_and_message_limits() {
     let server = server().await;
-    let mock = server.mark_chat_as_read(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .chat_wid(&chat_wid())
-                .into_inner(),
-        );
-        then.ok(&from_json(json!({"unread": 0})));
+    let mock = server.sync_chats(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .size(std::num::NonZeroU64::new(20).unwrap())
+            .messages(std::num::NonZeroU64::new(100).unwrap());
+        authed(when.into_inner());
+        then.ok(&from_json(json!({"chats": 20})));
     });
     let out = client(&server)
-        .mark_chat_as_read()
+        .sync_chats()
         .device_id(DEVICE_ID)
-        .chat_wid(CHAT)
+        .size(20u64)
+        .messages(100u64)
         .send()
         .await
         .unwrap()
         .into_inner();
     mock.assert();
-    assert_eq!(out["unread"], 0);
+    assert_eq!(out["chats"], 20);
 }
 
 #[tokio::test]
-async fn mark_chat_as_unread_deletes_read() {
-    let server = server().await;
-    let mock = server.mark_chat_as_unread(|when, then| {
-        authed(
-            when.device_id(&device_id())
+async fn update_chat_read_status_sends_unread() {
+    for unread in [true, false] {
+        let server = server().await;
+        let body = types::ChatReadStatusRequest { unread };
+        let mock = server.update_chat_read_status(|when, then| {
+            let when = when
+                .device_id(&device_id())
                 .chat_wid(&chat_wid())
-                .into_inner(),
-        );
-        then.no_content();
+                .into_inner()
+                .json_body(json!({ "unread": unread }));
+            authed(when);
+            then.ok(&from_json(json!({"unread": unread})));
+        });
+        let out = client(&server)
+            .update_chat_read_status()
+            .device_id(DEVICE_ID)
+            .chat_wid(CHAT)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        mock.assert();
+        assert_eq!(out["unread"], unread);
+    }
+}
+
+#[tokio::test]
+async fn update_chat_attributes_sends_only_the_given_attributes() {
+    let server = server().await;
+    let body: types::ChatAttributesRequest = from_json(json!({"pinned": true}));
+    let mock = server.update_chat_attributes(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .chat_wid(&chat_wid())
+            .into_inner()
+            .json_body(json!({"pinned": true}));
+        authed(when);
+        then.ok(&from_json(json!({"pinned": true, "muted": false})));
     });
-    client(&server)
-        .mark_chat_as_unread()
+    let out = client(&server)
+        .update_chat_attributes()
         .device_id(DEVICE_ID)
         .chat_wid(CHAT)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(out["pinned"], true);
+}
+
+#[tokio::test]
+async fn bulk_update_chats_sends_labels_params() {
+    let server = server().await;
+    let body: types::ChatBulkUpdateRequest = from_json(json!({
+        "action": "labels",
+        "chats": ["+447362053576", CHAT, GROUP],
+        "params": {"add": ["vip"], "remove": ["lead"]}
+    }));
+    let mock = server.bulk_update_chats(|when, then| {
+        let when = when.device_id(&device_id()).into_inner().json_body(json!({
+            "action": "labels",
+            "chats": ["+447362053576", CHAT, GROUP],
+            "params": {"add": ["vip"], "remove": ["lead"]}
+        }));
+        authed(when);
+        then.ok(&from_json(json!([{"chat": CHAT, "ok": true}])));
+    });
+    let out = client(&server)
+        .bulk_update_chats()
+        .device_id(DEVICE_ID)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(out[0]["ok"], true);
+}
+
+#[tokio::test]
+async fn bulk_update_chats_assigns_to_an_agent_and_department() {
+    let server = server().await;
+    let body: types::ChatBulkUpdateRequest = from_json(json!({
+        "action": "assign",
+        "chats": [CHAT],
+        "params": {"agent": AGENT, "department": "64b7c8d9e0f1a2b3c4d5e6f8"}
+    }));
+    assert_eq!(body.action, ChatBulkAction::Assign);
+    let mock = server.bulk_update_chats(|when, then| {
+        authed(when.device_id(&device_id()).body(&body).into_inner());
+        then.ok(&from_json(json!(null)));
+    });
+    client(&server)
+        .bulk_update_chats()
+        .device_id(DEVICE_ID)
+        .body(body.clone())
         .send()
         .await
         .unwrap();
     mock.assert();
+
+    let bad =
+        |v: serde_json::Value| serde_json::from_value::<types::ChatBulkUpdateRequest>(v).is_err();
+    assert!(
+        bad(json!({"action": "resolve", "chats": ["alice"]})),
+        "a phone or a chat ID"
+    );
+    assert!(bad(json!({"chats": [CHAT]})), "action is required");
+}
+
+#[tokio::test]
+async fn bulk_update_chats_refuses_an_empty_chat_list_before_io() {
+    let server = server().await;
+    let any = server.bulk_update_chats(|when, then| {
+        when.into_inner();
+        then.ok(&from_json(json!(null)));
+    });
+    // typify ignores `minItems`, so the empty list decodes; the request hook refuses it.
+    let empty: types::ChatBulkUpdateRequest = from_json(json!({"action": "resolve", "chats": []}));
+    let err = client(&server)
+        .bulk_update_chats()
+        .device_id(DEVICE_ID)
+        .body(empty)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains("`/chats` has 0 item(s)")),
+        "{err:?}"
+    );
+    any.assert_calls(0);
 }
 
 #[tokio::test]
@@ -636,15 +887,66 @@ async fn send_typing_status_to_a_phone_and_a_group() {
         .unwrap();
     mock.assert();
 
-    let group: types::ChatTypingRequest = from_json(json!({"action": "stop", "chat": GROUP}));
+    let group: types::ChatTypingRequest = from_json(json!({"action": "stop", "group": GROUP}));
     assert_eq!(group.action, types::ChatTypingAction::Stop);
+    let mock = server.send_typing_status(|when, then| {
+        let when = when
+            .device_id(&device_id())
+            .into_inner()
+            .json_body(json!({"action": "stop", "group": GROUP}));
+        authed(when);
+        then.ok(&from_json(json!({"status": "ok"})));
+    });
+    client(&server)
+        .send_typing_status()
+        .device_id(DEVICE_ID)
+        .body(group)
+        .send()
+        .await
+        .unwrap();
+    mock.assert();
+}
+
+#[tokio::test]
+async fn send_typing_status_checks_targets_and_duration() {
+    let bad = |v: serde_json::Value| serde_json::from_value::<types::ChatTypingRequest>(v).is_err();
     assert!(
-        serde_json::from_value::<types::ChatTypingRequest>(
-            json!({"action": "typing", "chat": "447362053576@c.us"})
-        )
-        .is_err(),
+        bad(json!({"action": "typing", "chat": "447362053576@c.us"})),
         "a user chat is addressed by E.164 phone"
     );
+    assert!(
+        bad(json!({"action": "typing", "chat": GROUP})),
+        "a group goes in `group`"
+    );
+    assert!(bad(json!({"action": "typing", "group": "+447362053576"})));
+    assert!(bad(json!({"chat": "+447362053576"})), "action is required");
+}
+
+#[tokio::test]
+async fn send_typing_status_refuses_a_duration_outside_2_to_30_before_io() {
+    let server = server().await;
+    let any = server.send_typing_status(|when, then| {
+        when.into_inner();
+        then.ok(&from_json(json!(null)));
+    });
+    for duration in [1, 31] {
+        let body: types::ChatTypingRequest = from_json(json!({
+            "action": "typing", "duration": duration, "chat": "+447362053576"
+        }));
+        let err = client(&server)
+            .send_typing_status()
+            .device_id(DEVICE_ID)
+            .body(body)
+            .send()
+            .await
+            .unwrap_err();
+        let expected = format!("`/duration` is {duration}");
+        assert!(
+            matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains(&expected)),
+            "{err:?}"
+        );
+    }
+    any.assert_calls(0);
 }
 
 #[tokio::test]

@@ -2,14 +2,15 @@
 //! mock, and its response decoded.
 
 use serde_json::json;
+use sparkbot_api::Error;
 use sparkbot_api::types::{self, DepartmentIcon, LabelColor};
 use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
 
 const DEPT: &str = "66c1d2e3f4a5b6c7d8e9f0a1";
 const AGENT: &str = "64b7c8d9e0f1a2b3c4d5e6f7";
 
-fn dept() -> types::DepartmentId {
-    DEPT.parse().unwrap()
+fn path() -> String {
+    format!("/devices/{DEVICE_ID}/departments")
 }
 
 fn dept_json() -> serde_json::Value {
@@ -20,22 +21,21 @@ fn dept_json() -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn list_departments_decodes_the_array() {
+async fn list_departments_sends_no_query_and_decodes_the_array() {
     let server = server().await;
     let all: Vec<types::Department> = vec![from_json(dept_json())];
     let mock = server.list_departments(|when, then| {
         let when = when
             .device_id(&device_id())
-            .page(0)
-            .size(std::num::NonZeroU64::new(10).unwrap());
-        authed(when.into_inner());
+            .into_inner()
+            .query_param_missing("page")
+            .query_param_missing("size");
+        authed(when);
         then.ok(&all);
     });
     let listed = client(&server)
         .list_departments()
         .device_id(DEVICE_ID)
-        .page(0u64)
-        .size(10u64)
         .send()
         .await
         .unwrap()
@@ -49,13 +49,19 @@ async fn list_departments_decodes_the_array() {
 #[tokio::test]
 async fn create_department_sends_the_body() {
     let server = server().await;
-    let body: types::DepartmentCreateRequest = from_json(json!({
+    let wire = json!({
         "name": "Sales", "color": "emerald", "icon": "headset",
         "description": "Inbound sales", "agents": [AGENT]
-    }));
+    });
+    let body: types::DepartmentCreateRequest = from_json(wire.clone());
     let mock = server.create_department(|when, then| {
-        authed(when.device_id(&device_id()).body(&body).into_inner());
-        then.ok(&from_json(dept_json()));
+        authed(
+            when.device_id(&device_id())
+                .body(&body)
+                .into_inner()
+                .json_body(wire.clone()),
+        );
+        then.created(&from_json(dept_json()));
     });
     let d = client(&server)
         .create_department()
@@ -67,11 +73,30 @@ async fn create_department_sends_the_body() {
         .into_inner();
     mock.assert();
     assert_eq!(d.id.as_deref(), Some(DEPT));
+}
+
+#[test]
+fn create_department_requires_the_nodes_fields_and_limits() {
+    let ok = json!({"name": "Sales", "color": "emerald", "icon": "headset", "agents": [AGENT]});
+    assert!(serde_json::from_value::<types::DepartmentCreateRequest>(ok.clone()).is_ok());
+    let with = |key: &str, value: serde_json::Value| {
+        let mut v = ok.clone();
+        v[key] = value;
+        v
+    };
+    let without = |key: &str| {
+        let mut v = ok.clone();
+        v.as_object_mut().unwrap().remove(key);
+        v
+    };
     for bad in [
-        json!({"name": "S"}),
-        json!({"name": "x".repeat(26)}),
-        json!({"name": "Sales", "description": "x".repeat(301)}),
-        json!({"name": "Sales", "agents": ["nope"]}),
+        without("color"),
+        without("icon"),
+        without("agents"),
+        with("name", json!("S")),
+        with("name", json!("x".repeat(26))),
+        with("description", json!("x".repeat(301))),
+        with("agents", json!(["nope"])),
     ] {
         assert!(
             serde_json::from_value::<types::DepartmentCreateRequest>(bad.clone()).is_err(),
@@ -81,39 +106,43 @@ async fn create_department_sends_the_body() {
 }
 
 #[tokio::test]
-async fn get_department_decodes() {
+async fn create_department_refuses_31_agents_before_io() {
     let server = server().await;
-    let mock = server.get_department(|when, then| {
-        authed(
-            when.device_id(&device_id())
-                .department_id(&dept())
-                .into_inner(),
-        );
+    let mock = server.create_department(|when, then| {
+        when.into_inner();
         then.ok(&from_json(dept_json()));
     });
-    let d = client(&server)
-        .get_department()
+    let agents: Vec<String> = (0..31).map(|i| format!("{i:024x}")).collect();
+    let body: types::DepartmentCreateRequest = from_json(json!({
+        "name": "Sales", "color": "emerald", "icon": "headset", "agents": agents
+    }));
+    let err = client(&server)
+        .create_department()
         .device_id(DEVICE_ID)
-        .department_id(DEPT)
+        .body(body)
         .send()
         .await
-        .unwrap()
-        .into_inner();
-    mock.assert();
-    assert_eq!(d.name.as_deref(), Some("Sales"));
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(why) if why.contains("`/agents` has 31 item(s); the API allows 1 to 30")),
+        "{err:?}"
+    );
+    mock.assert_calls(0);
 }
 
 #[tokio::test]
-async fn update_department_sends_partial_fields() {
+async fn update_department_names_the_department_in_the_body() {
     let server = server().await;
-    let body: types::DepartmentUpdateRequest =
-        from_json(json!({"name": "Support", "icon": "user-shield", "agents": []}));
+    let wire = json!({"department": DEPT, "name": "Support", "icon": "user-shield"});
+    let body: types::DepartmentUpdateRequest = from_json(wire.clone());
     let mock = server.update_department(|when, then| {
         let when = when
             .device_id(&device_id())
-            .department_id(&dept())
-            .body(&body);
-        authed(when.into_inner());
+            .body(&body)
+            .into_inner()
+            .path(path())
+            .json_body(wire.clone());
+        authed(when);
         then.ok(&from_json(
             json!({"id": DEPT, "name": "Support", "icon": "user-shield"}),
         ));
@@ -121,7 +150,6 @@ async fn update_department_sends_partial_fields() {
     let d = client(&server)
         .update_department()
         .device_id(DEVICE_ID)
-        .department_id(DEPT)
         .body(body.clone())
         .send()
         .await
@@ -129,25 +157,34 @@ async fn update_department_sends_partial_fields() {
         .into_inner();
     mock.assert();
     assert_eq!(d.icon, Some(DepartmentIcon::UserShield));
+    assert!(
+        serde_json::from_value::<types::DepartmentUpdateRequest>(json!({"name": "Support"}))
+            .is_err(),
+        "an update without `department` was accepted"
+    );
 }
 
 #[tokio::test]
-async fn delete_department_accepts_204() {
+async fn delete_department_sends_the_department_in_the_body_and_accepts_204() {
     let server = server().await;
+    let body: types::DepartmentDeleteRequest = from_json(json!({"department": DEPT}));
     let mock = server.delete_department(|when, then| {
         authed(
             when.device_id(&device_id())
-                .department_id(&dept())
-                .into_inner(),
+                .body(&body)
+                .into_inner()
+                .path(path())
+                .json_body(json!({"department": DEPT})),
         );
         then.no_content();
     });
-    client(&server)
+    let rv = client(&server)
         .delete_department()
         .device_id(DEVICE_ID)
-        .department_id(DEPT)
+        .body(body.clone())
         .send()
         .await
         .unwrap();
     mock.assert();
+    assert_eq!(rv.status(), 204);
 }

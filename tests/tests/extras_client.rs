@@ -272,9 +272,9 @@ async fn sending_is_never_resent_unless_the_caller_opts_in() {
     );
 }
 
-/// 53 devices over two pages (50 + 3).
+/// 103 devices over two pages (100 + 3).
 fn mock_device_pages(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>) {
-    let mut devices: Vec<types::Device> = (0..53)
+    let mut devices: Vec<types::Device> = (0..103)
         .map(|n| {
             device_json(
                 &device_id(n),
@@ -285,27 +285,27 @@ fn mock_device_pages(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock
             )
         })
         .collect();
-    devices[51] = device_json(
-        &device_id(51),
+    devices[101] = device_json(
+        &device_id(101),
         "+447911123456",
         "Sales",
         "operative",
         "online",
     );
-    devices[52] = device_json(
-        &device_id(52),
+    devices[102] = device_json(
+        &device_id(102),
         "+447911123457",
         "Twin",
         "operative",
         "conflict",
     );
     devices[10].alias = Some("twin".into());
-    let first: Vec<_> = devices[..50].to_vec();
-    let second: Vec<_> = devices[50..].to_vec();
+    let first: Vec<_> = devices[..100].to_vec();
+    let second: Vec<_> = devices[100..].to_vec();
     let page0 = server.list_devices(|when, then| {
         authed(
             when.page(0)
-                .size(std::num::NonZeroU64::new(50))
+                .size(std::num::NonZeroU64::new(100))
                 .into_inner(),
         );
         then.ok(&first);
@@ -313,7 +313,7 @@ fn mock_device_pages(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock
     let page1 = server.list_devices(|when, then| {
         authed(
             when.page(1)
-                .size(std::num::NonZeroU64::new(50))
+                .size(std::num::NonZeroU64::new(100))
                 .into_inner(),
         );
         then.ok(&second);
@@ -326,7 +326,7 @@ async fn devices_are_found_by_phone_alias_and_whatsapp_id_across_pages() {
     let server = sparkbot_tests::server().await;
     let (page0, page1) = mock_device_pages(&server);
     let bot = bot(&server);
-    let expected = device_id(51);
+    let expected = device_id(101);
     for key in [
         "+44 7911 123456",
         "0044 7911 123456",
@@ -340,11 +340,11 @@ async fn devices_are_found_by_phone_alias_and_whatsapp_id_across_pages() {
     let err = bot.find_device("+1 555 000 0000").await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "device not found: no device with phone +15550000000 among 53 devices"
+        "device not found: no device with phone +15550000000 among 103 devices"
     );
     let err = bot.find_device("warehouse").await.unwrap_err();
     assert!(
-        matches!(&err, Error::DeviceNotFound { key, searched: Some(53), .. } if key == "alias \"warehouse\""),
+        matches!(&err, Error::DeviceNotFound { key, searched: Some(103), .. } if key == "alias \"warehouse\""),
         "{err:?}"
     );
     let err = bot.find_device("twin").await.unwrap_err();
@@ -370,7 +370,7 @@ async fn the_device_cache_lists_once_per_ttl() {
     bot.find_device("sales").await.unwrap();
     bot.find_device("+447911123456").await.unwrap();
     // A cached id needs no request either.
-    let device = bot.get_device(&device_id(51)).await.unwrap();
+    let device = bot.get_device(&device_id(101)).await.unwrap();
     assert_eq!(device.alias.as_deref(), Some("Sales"));
     assert_eq!(page0.calls(), 1);
     assert_eq!(page1.calls(), 1);
@@ -382,7 +382,7 @@ async fn the_device_cache_lists_once_per_ttl() {
 #[tokio::test]
 async fn listing_filters_by_status_and_a_400_past_the_end_ends_the_stream() {
     let server = sparkbot_tests::server().await;
-    let online: Vec<types::Device> = (0..50)
+    let online: Vec<types::Device> = (0..100)
         .map(|n| device_json(&device_id(n), "+34600000001", "x", "operative", "online"))
         .collect();
     let page0 = server.list_devices(|when, then| {
@@ -406,7 +406,7 @@ async fn listing_filters_by_status_and_a_400_past_the_end_ends_the_stream() {
         )
         .await
         .unwrap();
-    assert_eq!(devices.len(), 50);
+    assert_eq!(devices.len(), 100);
     page0.assert();
     // A 400 is not retried, and past the first page it only means "no more".
     past_end.assert();
@@ -422,13 +422,13 @@ async fn message_search_streams_pages_with_the_callers_filters() {
             })
             .collect()
     };
-    let (first, second) = (page(0..50), page(50..70));
+    let (first, second) = (page(0..20), page(20..30));
     let m0 = server.search_messages(|when, then| {
         authed(
             when.into_inner()
                 .query_param("status", "failed")
                 .query_param("page", "0")
-                .query_param("size", "50"),
+                .query_param("size", "20"),
         );
         then.ok(&first);
     });
@@ -441,11 +441,11 @@ async fn message_search_streams_pages_with_the_callers_filters() {
         then.ok(&second);
     });
     let messages: Vec<types::Message> = bot(&server)
-        .search_messages(|search| search.status(MessageStatus::Failed))
+        .search_messages(|search| search.status(vec![MessageStatus::Failed]))
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(messages.len(), 70);
+    assert_eq!(messages.len(), 30);
     m0.assert();
     m1.assert();
 }

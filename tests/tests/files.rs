@@ -1,13 +1,18 @@
 //! Files (account storage): every operation's request (method, path, query, `Token`, body) is
-//! asserted by its typed mock, and its response decoded.
+//! asserted by its typed mock, and its response decoded. Methods, paths, query names and body
+//! fields are the SparkBot node's (`src/actions/outboundFiles.ts`).
 
 use serde_json::json;
-use sparkbot_api::types::{self, FileKind, FileOrigin, FilePermission, FileStatus, MediaFormat};
+use sparkbot_api::types::{
+    self, FileExpiration, FileKind, FileOrigin, FilePermission, FileStatus, MediaFormat,
+};
 use sparkbot_tests::{
     DEVICE_ID, MockServerExt, api_error, authed, client, from_json, read_all, server,
 };
 
 const FILE_ID: &str = "6a1b2c3d4e5f6a7b8c9d0e1f";
+const OTHER_FILE: &str = "6a1b2c3d4e5f6a7b8c9d0e2a";
+const OWNER: &str = "64b7c8d9e0f1a2b3c4d5e6f7";
 
 fn file_json() -> serde_json::Value {
     json!({
@@ -28,19 +33,27 @@ fn file_json() -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn upload_file_sends_the_json_body_and_decodes_the_array() {
+async fn upload_file_sends_the_node_json_body_and_decodes_the_array() {
     let server = server().await;
     let req: types::UploadFileRequest = from_json(json!({
         "url": "https://example.com/invoice.pdf",
+        "filename": "invoice.pdf",
+        "reference": "inv-42",
         "format": "native",
-        "reference": "inv-42"
+        "expiration": "30d",
+        "permission": "public",
+        "tags": ["billing", "2026"]
     }));
+    assert_eq!(req.expiration, Some(FileExpiration::V30d));
     let files: Vec<types::File> = vec![from_json(file_json())];
     let mock = server.upload_file(|when, then| {
         let when = when
             .reference(&"inv-42".parse::<types::UploadFileReference>().unwrap())
-            .body(&req);
-        authed(when.into_inner());
+            .body(&req)
+            .into_inner()
+            .header("content-type", "application/json")
+            .json_body_includes(r#"{"expiration": "30d", "permission": "public"}"#);
+        authed(when);
         then.created(&files);
     });
     let stored = client(&server)
@@ -57,6 +70,17 @@ async fn upload_file_sends_the_json_body_and_decodes_the_array() {
     assert_eq!(stored[0].id.as_deref(), Some(FILE_ID));
     assert_eq!(stored[0].kind, Some(FileKind::Document));
     assert_eq!(stored[0].format, Some(MediaFormat::Native));
+}
+
+#[tokio::test]
+async fn upload_file_requires_the_url_and_checks_the_expiration() {
+    assert!(
+        serde_json::from_value::<types::UploadFileRequest>(json!({"filename": "a.png"})).is_err(),
+        "url is required"
+    );
+    assert!("45d".parse::<FileExpiration>().is_err());
+    assert_eq!("2y".parse::<FileExpiration>().unwrap(), FileExpiration::V2y);
+    assert_eq!(FileExpiration::V10m.to_string(), "10m");
 }
 
 #[tokio::test]
@@ -85,51 +109,69 @@ async fn upload_file_duplicate_is_a_typed_409_with_the_existing_id() {
 }
 
 #[tokio::test]
-async fn search_files_sends_filters_and_decodes_the_array() {
+async fn search_files_sends_every_node_filter_and_decodes_the_array() {
     let server = server().await;
     let files: Vec<types::File> = vec![from_json(file_json())];
     let mock = server.search_files(|when, then| {
         let when = when
             .page(0)
-            .size(std::num::NonZeroU64::new(50).unwrap())
+            .size(std::num::NonZeroU64::new(100).unwrap())
             .search("invoice")
-            .format(&MediaFormat::Native)
-            .status(&FileStatus::Ready)
-            .origin(&FileOrigin::Remote)
-            .kind(&FileKind::Document)
-            .permission(&FilePermission::Private)
-            .device(&DEVICE_ID.parse::<types::DeviceId>().unwrap())
-            .ext("pdf")
-            .mime("application/pdf")
+            .after("2026-01-01T00:00:00Z")
+            .before("2026-02-01T00:00:00Z")
             .sha2("abc123")
             .reference("inv-42")
-            .filename("invoice.pdf");
-        authed(when.into_inner())
-            .query_param("after", "2026-01-01T00:00:00Z")
+            .device(&DEVICE_ID.parse::<types::DeviceId>().unwrap())
+            .filename("invoice.pdf")
+            .origin(&FileOrigin::Remote)
+            .permission(&FilePermission::Private)
+            .owner(&OWNER.parse::<types::UserId>().unwrap())
+            .filesize("10000,1000000");
+        // Array filters go out repeated, one `name=value` pair per item.
+        let when = when
+            .into_inner()
+            .query_param("format", "gif")
+            .query_param("format", "ptt")
             .query_param("ids", FILE_ID)
-            .query_param("tags", "billing");
+            .query_param("ids", OTHER_FILE)
+            .query_param("tags", "billing")
+            .query_param("status", "ready")
+            .query_param("status", "failed")
+            .query_param("mime", "application/pdf")
+            .query_param("mime", "image/png")
+            .query_param("kind", "document")
+            .query_param("kind", "file")
+            .query_param("ext", "pdf")
+            .query_param("ext", "xlsx");
+        authed(when);
         then.ok(&files);
     });
-    let after: chrono::DateTime<chrono::Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+    let date = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
     let listed = client(&server)
         .search_files()
         .page(0u64)
-        .size(50u64)
+        .size(100u64)
         .search("invoice")
-        .format(MediaFormat::Native)
-        .status(FileStatus::Ready)
-        .origin(FileOrigin::Remote)
-        .kind(FileKind::Document)
-        .permission(FilePermission::Private)
-        .device(DEVICE_ID)
-        .ext("pdf")
-        .mime("application/pdf")
+        .after(date("2026-01-01T00:00:00Z"))
+        .before(date("2026-02-01T00:00:00Z"))
+        .format(vec![MediaFormat::Gif, MediaFormat::Ptt])
+        .ids(vec![
+            FILE_ID.parse::<types::FileId>().unwrap(),
+            OTHER_FILE.parse().unwrap(),
+        ])
+        .tags(vec!["billing".to_owned()])
         .sha2("abc123")
         .reference("inv-42")
+        .status(vec![FileStatus::Ready, FileStatus::Failed])
+        .device(DEVICE_ID)
         .filename("invoice.pdf")
-        .after(after)
-        .ids(vec![FILE_ID.parse::<types::FileId>().unwrap()])
-        .tags(vec!["billing".to_owned()])
+        .origin(FileOrigin::Remote)
+        .mime(vec!["application/pdf".to_owned(), "image/png".to_owned()])
+        .kind(vec![FileKind::Document, FileKind::File])
+        .ext(vec!["pdf".to_owned(), "xlsx".to_owned()])
+        .permission(FilePermission::Private)
+        .owner(OWNER)
+        .filesize("10000,1000000")
         .send()
         .await
         .unwrap()
@@ -141,34 +183,87 @@ async fn search_files_sends_filters_and_decodes_the_array() {
 }
 
 #[tokio::test]
-async fn delete_files_sends_the_bulk_filters() {
+async fn search_files_rejects_a_bad_owner_before_io() {
     let server = server().await;
+    let mock = server.search_files(|when, then| {
+        when.into_inner();
+        then.ok(&Vec::<types::File>::new());
+    });
+    let err = client(&server)
+        .search_files()
+        .owner("not-a-user-id")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
+    mock.assert_calls(0);
+}
+
+#[tokio::test]
+async fn delete_files_sends_the_filters_as_a_json_body() {
+    let server = server().await;
+    let body: types::DeleteFilesRequest = from_json(json!({
+        "limit": 100,
+        "ids": [FILE_ID],
+        "before": "2025-06-01T00:00:00Z",
+        "after": "2025-01-01T00:00:00Z",
+        "expires": "2025-07-01T00:00:00Z",
+        "filename": "old.png",
+        "ext": ["png", "jpg"],
+        "mime": ["image/png"],
+        "kind": ["image", "file"],
+        "owner": [OWNER],
+        "format": "native",
+        "permission": "public",
+        "tags": ["old"],
+        "size": 1048576,
+        "origin": "upload",
+        "sha2": ["abc123"]
+    }));
     let mock = server.delete_files(|when, then| {
         let when = when
-            .limit(std::num::NonZeroU64::new(100).unwrap())
-            .filename("old.png");
-        authed(when.into_inner())
-            .query_param("before", "2025-06-01T00:00:00Z")
-            .query_param("ext", "png")
-            .query_param("kind", "image")
-            .query_param("ids", FILE_ID);
+            .body(&body)
+            .into_inner()
+            .json_body_includes(r#"{"limit": 100, "kind": ["image", "file"], "size": 1048576}"#)
+            .query_param_missing("limit")
+            .query_param_missing("ids");
+        authed(when);
         then.ok(&from_json(json!({"deleted": 3})));
     });
-    let before: chrono::DateTime<chrono::Utc> = "2025-06-01T00:00:00Z".parse().unwrap();
     let result = client(&server)
         .delete_files()
-        .limit(100u64)
-        .filename("old.png")
-        .before(before)
-        .ext(vec!["png".to_owned()])
-        .kind(vec![FileKind::Image])
-        .ids(vec![FILE_ID.parse::<types::FileId>().unwrap()])
+        .body(body.clone())
         .send()
         .await
         .unwrap()
         .into_inner();
     mock.assert();
     assert_eq!(result.0["deleted"], 3);
+}
+
+#[tokio::test]
+async fn delete_files_refuses_a_limit_over_500_before_io() {
+    let server = server().await;
+    let mock = server.delete_files(|when, then| {
+        when.into_inner();
+        then.ok(&from_json(json!({})));
+    });
+    let err = client(&server)
+        .delete_files()
+        .body(from_json::<types::DeleteFilesRequest>(
+            json!({"limit": 501}),
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, sparkbot_api::Error::InvalidRequest(why) if why.contains("`/limit` is 501; the API allows 1 to 500")),
+        "{err:?}"
+    );
+    mock.assert_calls(0);
 }
 
 #[tokio::test]
@@ -191,17 +286,21 @@ async fn get_file_decodes_the_file() {
 }
 
 #[tokio::test]
-async fn update_file_sends_the_fields() {
+async fn update_file_sends_the_node_fields() {
     let server = server().await;
     let req: types::UpdateFileRequest = from_json(json!({
         "filename": "invoice-2026.pdf",
+        "reference": "inv-2026",
+        "format": "gif",
         "tags": ["billing", "2026"],
-        "permission": "public",
-        "expiration": "30d"
+        "message": "Your invoice",
+        "expiration": "1y",
+        "permission": "readonly"
     }));
+    assert_eq!(req.expiration, Some(FileExpiration::V1y));
     let mut updated = file_json();
     updated["filename"] = json!("invoice-2026.pdf");
-    updated["permission"] = json!("public");
+    updated["permission"] = json!("readonly");
     let mock = server.update_file(|when, then| {
         authed(
             when.file_id(&FILE_ID.parse().unwrap())
@@ -220,7 +319,7 @@ async fn update_file_sends_the_fields() {
         .into_inner();
     mock.assert();
     assert_eq!(file.filename.as_deref(), Some("invoice-2026.pdf"));
-    assert_eq!(file.permission, Some(FilePermission::Public));
+    assert_eq!(file.permission, Some(FilePermission::Readonly));
 }
 
 #[tokio::test]

@@ -4,17 +4,18 @@
 use serde_json::json;
 use sparkbot_api::Error;
 use sparkbot_api::types::SendMessageRequest;
-use sparkbot_tests::{MockServerExt, client, from_json, server};
+use sparkbot_tests::{DEVICE_ID, MockServerExt, client, from_json, server};
 
 #[tokio::test]
 async fn a_page_size_over_the_endpoint_maximum_is_refused_before_io() {
     let server = server().await;
-    let mock = server.list_devices(|when, then| {
+    let mock = server.list_chats(|when, then| {
         when.into_inner();
         then.ok(&vec![]);
     });
     let err = client(&server)
-        .list_devices()
+        .list_chats()
+        .device_id(DEVICE_ID)
         .size(500u64)
         .send()
         .await
@@ -23,14 +24,15 @@ async fn a_page_size_over_the_endpoint_maximum_is_refused_before_io() {
         Error::InvalidRequest(why) => {
             assert_eq!(
                 why,
-                "list_devices: query parameter `size` is 500; the API allows 1 to 50"
+                "list_chats: query parameter `size` is 500; the API allows 1 to 50"
             )
         }
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
     mock.assert_calls(0);
     client(&server)
-        .list_devices()
+        .list_chats()
+        .device_id(DEVICE_ID)
         .size(50u64)
         .send()
         .await
@@ -49,7 +51,7 @@ async fn eleven_contacts_in_one_message_are_refused_before_io() {
         .map(|i| json!({"phone": format!("+3460011122{i:01}"), "name": format!("C{i}")}))
         .collect();
     let body: SendMessageRequest =
-        from_json(json!({"phone": "+447362053576", "contacts": contacts}));
+        from_json(json!({"device": DEVICE_ID, "phone": "+447362053576", "contacts": contacts}));
     let err = client(&server)
         .send_message()
         .body(body)
@@ -71,7 +73,7 @@ async fn a_poll_with_one_option_is_refused_before_io() {
         then.created(&from_json(json!({})));
     });
     let body: SendMessageRequest = from_json(json!({
-        "phone": "+447362053576", "poll": {"name": "Lunch?", "options": ["Pizza"]}
+        "device": DEVICE_ID, "phone": "+447362053576", "poll": {"name": "Lunch?", "options": ["Pizza"]}
     }));
     let err = client(&server)
         .send_message()
@@ -80,7 +82,7 @@ async fn a_poll_with_one_option_is_refused_before_io() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::InvalidRequest(why) if why.contains("`/poll/options` has 1 item(s); the API allows 2 to 12")),
+        matches!(&err, Error::InvalidRequest(why) if why.contains("`/poll/options` has 1 item(s); the API allows 2 to 10")),
         "{err:?}"
     );
     mock.assert_calls(0);

@@ -37,11 +37,24 @@ async fn check_number_exists_sends_the_phone_and_decodes_the_result() {
 }
 
 #[test]
-fn check_number_exists_refuses_a_phone_without_plus() {
-    assert!(
-        serde_json::from_value::<types::NumberExistsRequest>(json!({"phone": "447362053576"}))
-            .is_err()
-    );
+fn check_number_exists_takes_the_nodes_e164_pattern() {
+    for good in ["+447362053576", "+123"] {
+        assert!(
+            serde_json::from_value::<types::NumberExistsRequest>(json!({"phone": good})).is_ok(),
+            "{good}"
+        );
+    }
+    for bad in [
+        "447362053576",
+        "+0447362053576",
+        "+1234567890123456",
+        "+44 7362 053576",
+    ] {
+        assert!(
+            serde_json::from_value::<types::NumberExistsRequest>(json!({"phone": bad})).is_err(),
+            "{bad}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -89,6 +102,29 @@ async fn validate_numbers_sends_the_batch_and_decodes_the_summary() {
         Some("+34 600 00 00 00")
     );
     assert_eq!(result.numbers[1].valid, Some(false));
+}
+
+#[test]
+fn validate_numbers_checks_country_and_phone_length() {
+    let numbers = json!([{"phone": "600 000 000"}]);
+    assert!(
+        serde_json::from_value::<types::ValidateNumbersRequest>(json!({"numbers": numbers}))
+            .is_ok()
+    );
+    assert!(
+        serde_json::from_value::<types::ValidateNumbersRequest>(
+            json!({"country": "es", "numbers": numbers})
+        )
+        .is_err(),
+        "the node sends the country upper-cased"
+    );
+    assert!(
+        serde_json::from_value::<types::ValidateNumbersRequest>(
+            json!({"numbers": [{"phone": "1".repeat(51)}]})
+        )
+        .is_err(),
+        "a phone entry is at most 50 characters"
+    );
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! WhatsApp session: QR scan in its encodings, auth code, sync, reboot, reset.
+//! WhatsApp session: QR scan in its encodings, auth code, sync, start, reboot, reset. (The
+//! session health check, `getDeviceHealth`, is tested in `numbers.rs`.)
 
 use httpmock::Method::GET;
 use serde_json::json;
@@ -152,17 +153,22 @@ async fn scan_device_qr_rejects_bad_input_before_io() {
 }
 
 #[tokio::test]
-async fn request_device_auth_code_posts_phone_and_force() {
+async fn request_device_auth_code_sends_force_in_the_query_and_the_phone_in_the_body() {
     let server = server().await;
-    let body: types::RequestAuthCodeRequest =
-        from_json(json!({"force": true, "phone": "+16001234560"}));
+    let body: types::RequestAuthCodeRequest = from_json(json!({"phone": "+16001234560"}));
     let mock = server.request_device_auth_code(|when, then| {
-        authed(when.device_id(&device_id()).body(&body).into_inner());
+        authed(
+            when.device_id(&device_id())
+                .force(true)
+                .body(&body)
+                .into_inner(),
+        );
         then.ok(&from_json(json!({"status": "sent", "code": "ABCD-1234"})));
     });
     let result = client(&server)
         .request_device_auth_code()
         .device_id(DEVICE_ID)
+        .force(true)
         .body(body.clone())
         .send()
         .await
@@ -170,6 +176,29 @@ async fn request_device_auth_code_posts_phone_and_force() {
         .into_inner();
     mock.assert();
     assert_eq!(result.code.as_deref(), Some("ABCD-1234"));
+}
+
+#[tokio::test]
+async fn request_device_auth_code_without_phone_sends_an_empty_object() {
+    let server = server().await;
+    let mock = server.request_device_auth_code(|when, then| {
+        authed(when.device_id(&device_id()).force(None).into_inner()).json_body(json!({}));
+        then.ok(&from_json(json!({"status": "sent"})));
+    });
+    let result = client(&server)
+        .request_device_auth_code()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(result.status.as_deref(), Some("sent"));
+    assert!(
+        serde_json::from_value::<types::RequestAuthCodeRequest>(json!({"phone": "16001234560"}))
+            .is_err(),
+        "the phone is E.164 with a leading +"
+    );
 }
 
 #[tokio::test]
@@ -209,6 +238,25 @@ async fn sync_device_session_unknown_device_is_404() {
 }
 
 #[tokio::test]
+async fn start_device_session_posts_with_wait() {
+    let server = server().await;
+    let mock = server.start_device_session(|when, then| {
+        authed(when.device_id(&device_id()).wait(true).into_inner());
+        then.ok(&types::UntypedResponse(json!({"status": "starting"})));
+    });
+    let result = client(&server)
+        .start_device_session()
+        .device_id(DEVICE_ID)
+        .wait(true)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    mock.assert();
+    assert_eq!(result["status"], "starting");
+}
+
+#[tokio::test]
 async fn reboot_device_session_sends_its_options() {
     let server = server().await;
     let mock = server.reboot_device_session(|when, then| {
@@ -236,23 +284,24 @@ async fn reboot_device_session_sends_its_options() {
 }
 
 #[tokio::test]
-async fn reset_device_session_sends_its_options() {
+async fn reset_device_session_sends_data_wait_and_empty_queue() {
     let server = server().await;
     let mock = server.reset_device_session(|when, then| {
         authed(
             when.device_id(&device_id())
                 .data(true)
-                .queue(true)
+                .empty_queue(true)
                 .wait(false)
                 .into_inner(),
-        );
+        )
+        .query_param_missing("queue");
         then.ok(&types::UntypedResponse(json!({"status": "reset"})));
     });
     let result = client(&server)
         .reset_device_session()
         .device_id(DEVICE_ID)
         .data(true)
-        .queue(true)
+        .empty_queue(true)
         .wait(false)
         .send()
         .await

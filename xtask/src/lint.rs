@@ -1,20 +1,24 @@
 //! `cargo xtask lint`: the spec's house rules, each failure named with its operation.
 //!
 //! Rules: every operation has a lowerCamelCase `operationId` (unique), a `summary`, a
-//! `description`, exactly one tag among the 23 SparkBot sections, `x-sparkbot-evidence` (confirmed |
-//! reported | inferred), `x-sparkbot-actions` naming only actions of `spec/sparkbot-actions.json`,
-//! and the shared error responses (`4XX` → ClientError, `5XX` → ServerError). Every action of the
-//! catalogue is mapped by some operation.
+//! `description`, exactly one tag among the 23 SparkBot sections, `x-sparkbot-evidence` (node |
+//! client | reported | inferred) with the `x-sparkbot-sources` it rests on, `x-sparkbot-actions`
+//! naming only actions of the node catalogue (`spec/node-actions.json`), and the shared error
+//! responses (`4XX` → ClientError, `5XX` → ServerError). Every action of the catalogue is served
+//! exactly as the node calls it ([`catalogue::check`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::Value;
 
+use crate::catalogue::{self, Action, NODE_REPO};
 use crate::spec_io;
 use crate::spec_walk::{Operation, operations};
+
+/// The evidence levels, strongest first, with what each requires of `x-sparkbot-sources`.
+pub const EVIDENCE: [&str; 4] = ["node", "client", "reported", "inferred"];
 
 /// The SparkBot node's 23 sections, spelled as the node spells them.
 pub const SECTIONS: [&str; 23] = [
@@ -46,13 +50,7 @@ pub const SECTIONS: [&str; 23] = [
 /// Lints the spec at `path` against the action catalogue beside it.
 pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let spec = spec_io::read_value(path)?;
-    let catalogue_path = path.with_file_name("sparkbot-actions.json");
-    let catalogue: Value = serde_json::from_str(
-        &std::fs::read_to_string(&catalogue_path)
-            .with_context(|| format!("cannot read {}", catalogue_path.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", catalogue_path.display()))?;
-    let actions = catalogue_actions(&catalogue)?;
+    let actions = catalogue::load(&path.with_file_name("node-actions.json"))?;
     let report = lint(&spec, &actions);
     for problem in &report.problems {
         eprintln!("lint: {problem}");
@@ -63,24 +61,6 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// `"<Section>: <Action>"` for every action of the catalogue.
-pub fn catalogue_actions(catalogue: &Value) -> anyhow::Result<BTreeSet<String>> {
-    let entries = catalogue
-        .as_array()
-        .context("the action catalogue must be a JSON array")?;
-    entries
-        .iter()
-        .map(|entry| {
-            let resource = entry.get("resource").and_then(Value::as_str);
-            let operation = entry.get("operation").and_then(Value::as_str);
-            match (resource, operation) {
-                (Some(r), Some(o)) => Ok(format!("{r}: {o}")),
-                _ => anyhow::bail!("catalogue entry without resource/operation: {entry}"),
-            }
-        })
-        .collect()
 }
 
 /// What the lint found.
@@ -94,6 +74,8 @@ pub struct Report {
     pub per_evidence: BTreeMap<String, usize>,
     /// Number of operations.
     pub operations: usize,
+    /// How much of the node's traffic the spec serves.
+    pub coverage: catalogue::Coverage,
 }
 
 impl Report {
@@ -108,21 +90,22 @@ impl Report {
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
         format!(
-            "{} problem(s); {} operations ({}); per section: {}",
+            "{} problem(s); {} operations ({}); {}; per section: {}",
             self.problems.len(),
             self.operations,
             evidence.join(", "),
+            self.coverage,
             sections.join(", ")
         )
     }
 }
 
-/// Checks `spec` against the rules; `actions` is the catalogue (`"<Section>: <Action>"`).
-pub fn lint(spec: &Value, actions: &BTreeSet<String>) -> Report {
+/// Checks `spec` against the rules and the node catalogue `catalogue`.
+pub fn lint(spec: &Value, catalogue: &[Action]) -> Report {
     let mut report = Report::default();
+    let actions: BTreeSet<String> = catalogue.iter().map(Action::key).collect();
     check_declared_tags(spec, &mut report);
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut mapped: BTreeSet<String> = BTreeSet::new();
     for Operation {
         path, method, op, ..
     } in operations(spec)
@@ -178,11 +161,15 @@ pub fn lint(spec: &Value, actions: &BTreeSet<String>) -> Report {
             )),
         }
         match op.get("x-sparkbot-evidence").and_then(Value::as_str) {
-            Some(level @ ("confirmed" | "reported" | "inferred")) => {
+            Some(level) if EVIDENCE.contains(&level) => {
                 *report.per_evidence.entry(level.to_owned()).or_default() += 1;
+                if let Err(why) = check_sources(level, op.get("x-sparkbot-sources")) {
+                    problem(why);
+                }
             }
             Some(other) => problem(format!(
-                "x-sparkbot-evidence {other:?} must be confirmed, reported or inferred"
+                "x-sparkbot-evidence {other:?} must be one of {}",
+                EVIDENCE.join(", ")
             )),
             None => problem("missing x-sparkbot-evidence".into()),
         }
@@ -191,9 +178,7 @@ pub fn lint(spec: &Value, actions: &BTreeSet<String>) -> Report {
             Some(list) => {
                 for action in list {
                     match action.as_str() {
-                        Some(a) if actions.contains(a) => {
-                            mapped.insert(a.to_owned());
-                        }
+                        Some(a) if actions.contains(a) => {}
                         Some(a) => problem(format!(
                             "x-sparkbot-actions names {a:?}, which is not in the action catalogue"
                         )),
@@ -214,12 +199,41 @@ pub fn lint(spec: &Value, actions: &BTreeSet<String>) -> Report {
             }
         }
     }
-    for action in actions.difference(&mapped) {
-        report.problems.push(format!(
-            "action {action:?} of the catalogue is mapped by no operation"
+    let (problems, coverage) = catalogue::check(spec, catalogue);
+    report.problems.extend(problems);
+    report.coverage = coverage;
+    report
+}
+
+/// Every level names where it comes from; `node` names the node's repository, and `client`
+/// names something else (the node alone would make it `node`).
+fn check_sources(level: &str, sources: Option<&Value>) -> Result<(), String> {
+    let list: Vec<&str> = match sources.and_then(Value::as_array) {
+        Some(list) => list.iter().filter_map(Value::as_str).collect(),
+        None => return Err("missing x-sparkbot-sources (where the evidence is)".into()),
+    };
+    let named = |s: &&str| s.split_whitespace().count() >= 2;
+    if list.is_empty() && level != "inferred" {
+        return Err(format!(
+            "x-sparkbot-evidence {level} needs x-sparkbot-sources"
         ));
     }
-    report
+    if let Some(bad) = list.iter().find(|s| !named(s)) {
+        return Err(format!(
+            "x-sparkbot-sources entry {bad:?} must be `<owner>/<repo> <file>` or `<label> <what>`"
+        ));
+    }
+    let from_node = |s: &&str| s.starts_with(&format!("{NODE_REPO} "));
+    match level {
+        "node" if !list.iter().any(from_node) => Err(format!(
+            "x-sparkbot-evidence node needs a {NODE_REPO} source"
+        )),
+        "client" if list.iter().all(from_node) => Err(
+            "x-sparkbot-evidence client needs a source other than the node (else it is node)"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn check_declared_tags(spec: &Value, report: &mut Report) {
@@ -257,19 +271,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn catalogue() -> BTreeSet<String> {
-        [
-            "Chats: Get Chats".to_owned(),
-            "Labels: Delete Label".to_owned(),
-        ]
-        .into_iter()
-        .collect()
+    fn catalogue() -> Vec<Action> {
+        serde_json::from_value(json!([
+            {"section": "Chats", "action": "Get Chats", "node": "getDeviceChats", "method": "GET",
+             "path": "/a", "query": [], "body": [], "source": "src/actions/chats.ts"},
+            {"section": "Labels", "action": "Delete Label", "node": "deleteLabel",
+             "method": "DELETE", "path": "/b", "query": [], "body": [], "source": "src/actions/labels.ts"}
+        ]))
+        .unwrap()
     }
 
     fn good_op(id: &str, actions: &[&str]) -> Value {
         json!({
             "operationId": id, "summary": "s", "description": "d", "tags": ["Chats"],
-            "x-sparkbot-evidence": "confirmed", "x-sparkbot-actions": actions,
+            "x-sparkbot-evidence": "node", "x-sparkbot-actions": actions,
+            "x-sparkbot-sources": ["walichat/n8n-walichat src/actions/chats.ts"],
             "responses": {
                 "4XX": {"$ref": "#/components/responses/ClientError"},
                 "5XX": {"$ref": "#/components/responses/ServerError"}
@@ -291,7 +307,8 @@ mod tests {
         let report = lint(&spec, &catalogue());
         assert!(report.problems.is_empty(), "{:?}", report.problems);
         assert_eq!(report.operations, 2);
-        assert_eq!(report.per_evidence["confirmed"], 2);
+        assert_eq!(report.per_evidence["node"], 2);
+        assert_eq!(report.coverage.matched, 2);
     }
 
     #[test]
@@ -314,14 +331,66 @@ mod tests {
             "names \"Chats: Nope\", which is not in the action catalogue",
             "GET /a (getQRCode): responses must include 4XX",
             "GET /b (listChats): operationId \"listChats\" repeats (first used by POST /a (listChats))",
-            "action \"Chats: Get Chats\" of the catalogue is mapped by no operation",
-            "action \"Labels: Delete Label\" of the catalogue is mapped by no operation",
+            "action \"Chats: Get Chats\": GET /a exists but does not name it",
+            "action \"Labels: Delete Label\" (deleteLabel, src/actions/labels.ts): no operation DELETE /b",
         ] {
             assert!(
                 problems.contains(expected),
                 "missing {expected:?} in:\n{problems}"
             );
         }
+    }
+
+    #[test]
+    fn evidence_names_its_sources() {
+        let cases = [
+            (
+                "node",
+                json!(["alresiainc/laravel-wassenger src/Wassenger.php"]),
+                "needs a walichat/n8n-walichat source",
+            ),
+            (
+                "client",
+                json!(["walichat/n8n-walichat src/actions/chats.ts"]),
+                "needs a source other than the node",
+            ),
+            (
+                "reported",
+                json!([]),
+                "x-sparkbot-evidence reported needs x-sparkbot-sources",
+            ),
+            (
+                "client",
+                json!(["justaword"]),
+                "must be `<owner>/<repo> <file>`",
+            ),
+            (
+                "confirmed",
+                json!(["S1 x"]),
+                "x-sparkbot-evidence \"confirmed\" must be one of node, client",
+            ),
+        ];
+        for (level, sources, expected) in cases {
+            let mut op = good_op("listChats", &["Chats: Get Chats"]);
+            op["x-sparkbot-evidence"] = json!(level);
+            op["x-sparkbot-sources"] = sources;
+            let problems = lint(&spec_with(json!({"/a": {"get": op}})), &catalogue())
+                .problems
+                .join("\n");
+            assert!(
+                problems.contains(expected),
+                "{level}: missing {expected:?} in\n{problems}"
+            );
+        }
+        let mut op = good_op("listChats", &["Chats: Get Chats"]);
+        op.as_object_mut().unwrap().remove("x-sparkbot-sources");
+        let problems = lint(&spec_with(json!({"/a": {"get": op}})), &catalogue())
+            .problems
+            .join("\n");
+        assert!(
+            problems.contains("missing x-sparkbot-sources"),
+            "{problems}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! Run through the cargo alias: `cargo xtask <command>`.
 
+mod catalogue;
 mod constraints;
 mod generate;
 mod lint;

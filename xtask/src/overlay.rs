@@ -263,10 +263,21 @@ fn document_evidence(op: &mut Map<String, Value>) -> bool {
         return false;
     };
     let meaning = match evidence.as_str() {
-        "confirmed" => "method and path seen in real client code calling the API",
-        "reported" => "named in documentation only; not yet seen in real traffic",
-        _ => "designed in the API's conventions; not yet seen in real traffic or docs",
+        "node" => "method and path as the SparkBot node's own source sends them",
+        "client" => "method and path seen in public client code calling the API",
+        "reported" => "named in documentation only; not yet seen in client code",
+        _ => "designed in the API's conventions; not yet seen in code or docs",
     };
+    let sources: Vec<String> = op
+        .get("x-sparkbot-sources")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|s| format!("`{s}`"))
+                .collect()
+        })
+        .unwrap_or_default();
     let actions: Vec<String> = op
         .get("x-sparkbot-actions")
         .and_then(Value::as_array)
@@ -278,6 +289,9 @@ fn document_evidence(op: &mut Map<String, Value>) -> bool {
         })
         .unwrap_or_default();
     let mut note = format!("Evidence: **{evidence}** ({meaning}).");
+    if !sources.is_empty() {
+        note.push_str(&format!(" Sources: {}.", sources.join(", ")));
+    }
     if !actions.is_empty() {
         note.push_str(&format!(" SparkBot actions: {}.", actions.join(", ")));
     }
@@ -351,13 +365,18 @@ mod tests {
     fn evidence_is_appended_to_the_description() {
         let mut spec = json!({"paths": {"/d": {"get": {
             "operationId": "d", "description": "Reads.",
-            "x-sparkbot-evidence": "confirmed",
+            "x-sparkbot-evidence": "node",
+            "x-sparkbot-sources": ["walichat/n8n-walichat src/actions/numbers.ts"],
             "x-sparkbot-actions": ["WhatsApp Numbers: Get Number"],
             "responses": {}
         }}}});
         apply(&mut spec);
         let d = spec["paths"]["/d"]["get"]["description"].as_str().unwrap();
-        assert!(d.starts_with("Reads.\n\nEvidence: **confirmed**"), "{d}");
+        assert!(d.starts_with("Reads.\n\nEvidence: **node**"), "{d}");
+        assert!(
+            d.contains("Sources: `walichat/n8n-walichat src/actions/numbers.ts`."),
+            "{d}"
+        );
         assert!(d.contains("`WhatsApp Numbers: Get Number`"), "{d}");
     }
 }

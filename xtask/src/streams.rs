@@ -23,7 +23,7 @@ pub struct ListOperation {
     pub route: String,
     /// The spec's summary, if any.
     pub summary: Option<String>,
-    /// The endpoint's largest page (`x-sparkbot-pagination.maxSize`).
+    /// The largest page the endpoint is known to accept (`x-sparkbot-pagination.maxSize`).
     pub max_size: u64,
     /// The component schema of the array's items (`Chat`).
     pub item: String,
@@ -222,7 +222,8 @@ pub fn tokens(ops: &[ListOperation]) -> TokenStream {
             format!(
                 " `configure` sets the request's parameters on the generated builder \
                  [`builder::{builder}`]; the stream sets `page` and `size` itself ({max_size} items \
-                 per page, the most the endpoint accepts) and fetches each page, under the retry \
+                 per page, the largest page the evidence shows the endpoint accepting) and fetches \
+                 each page, under the retry \
                  policy, when the previous one is used up. A short page ends the stream."
             ),
         ];
