@@ -1,9 +1,244 @@
 //! Phone numbers in any common written form, normalised to E.164 (`+447911123456`), the form
 //! the API stores in `device.phone` and expects in `phone` fields.
+//!
+//! A number is read only when its country is certain: written internationally (`+44 …`,
+//! `0044 …`), as a WhatsApp user id (`447911123456@c.us`), or as a national number of the
+//! configured default [`CountryCode`] (`07911 123456` with `44`). Anything that could belong to
+//! two countries is an error naming what to write instead, never a guess.
 
 use std::fmt;
 
-/// Why a string could not be read as a phone number.
+/// The ITU-T E.164 country calling codes in service, ascending: the geographic codes and the
+/// global services (`800` freephone, `808`, `870` Inmarsat, `878`, `881`, `882`, `883`, `888`,
+/// `979`). Codes that are spare, or reserved with no numbers behind them (such as `379`, Vatican
+/// City, whose numbers use `+39`), are not in the list.
+///
+/// The list is prefix-free, so the first digits of an international number name exactly one code.
+pub const ASSIGNED_COUNTRY_CODES: &[u16] = &[
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54,
+    55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98, 211,
+    212, 213, 216, 218, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234,
+    235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253,
+    254, 255, 256, 257, 258, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 290, 291, 297, 298,
+    299, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375, 376, 377,
+    378, 380, 381, 382, 383, 385, 386, 387, 389, 420, 421, 423, 500, 501, 502, 503, 504, 505, 506,
+    507, 508, 509, 590, 591, 592, 593, 594, 595, 596, 597, 598, 599, 670, 672, 673, 674, 675, 676,
+    677, 678, 679, 680, 681, 682, 683, 685, 686, 687, 688, 689, 690, 691, 692, 800, 808, 850, 852,
+    853, 855, 856, 870, 878, 880, 881, 882, 883, 886, 888, 960, 961, 962, 963, 964, 965, 966, 967,
+    968, 970, 971, 972, 973, 974, 975, 976, 977, 979, 992, 993, 994, 995, 996, 998,
+];
+
+/// Codes whose national numbers are dialled with no trunk prefix: what is written nationally,
+/// a leading `0` included (Italy's `06 …`), is the number after the country code.
+const NO_TRUNK_PREFIX: &[u16] = &[
+    30, 34, 39, 45, 47, 48, 52, 56, 65, 216, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230,
+    235, 236, 237, 238, 239, 240, 241, 242, 244, 245, 246, 247, 248, 253, 257, 258, 266, 267, 268,
+    269, 290, 297, 298, 299, 350, 351, 352, 354, 356, 357, 371, 372, 376, 378, 420, 500, 501, 502,
+    503, 504, 505, 506, 507, 509, 592, 597, 599, 670, 672, 673, 674, 675, 676, 677, 678, 679, 680,
+    681, 682, 683, 685, 687, 688, 689, 690, 691, 852, 853, 960, 965, 968, 973, 974, 975, 992, 998,
+];
+
+/// Global services: codes with no national numbers at all.
+const NON_GEOGRAPHIC: &[u16] = &[800, 808, 870, 878, 881, 882, 883, 888, 979];
+
+/// The longest input read as a phone number, in bytes after trimming (a formatted number or a
+/// WhatsApp id with its device suffix is well under this).
+const MAX_INPUT_LEN: usize = 64;
+
+/// How many characters of an input an error repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// `text`, or its first [`SHOWN_CHARS`] characters and `…` when longer.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// Why a string is not a country calling code (see [`CountryCode::parse`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CountryCodeError {
+    /// Not 1 to 3 digits, optionally after `+`, with a first digit other than 0.
+    #[error(
+        "{input:?} is not a country calling code: write 1 to 3 digits, optionally after +, not starting with 0 (such as \"44\" or \"+1\")"
+    )]
+    Malformed {
+        /// The input (its first 64 characters and `…` when longer).
+        input: String,
+    },
+    /// Well formed, but no country or service has this code (see [`ASSIGNED_COUNTRY_CODES`]).
+    #[error("{input:?} is not an assigned country calling code (ITU-T E.164)")]
+    Unassigned {
+        /// The input (its first 64 characters and `…` when longer).
+        input: String,
+    },
+}
+
+/// An assigned ITU-T E.164 country calling code, such as `44` (United Kingdom) or `1` (the
+/// North American Numbering Plan). Built only through [`CountryCode::parse`] or
+/// [`CountryCode::new`], so it is always one of [`ASSIGNED_COUNTRY_CODES`].
+///
+/// ```
+/// use sparkbot_extras::phone::CountryCode;
+///
+/// assert_eq!(CountryCode::parse("+44").unwrap().value(), 44);
+/// assert!(CountryCode::parse("abc").is_err());
+/// assert!(CountryCode::parse("999").is_err()); // well formed, but assigned to no one
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CountryCode(u16);
+
+/// How the national numbers of a country code are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum National {
+    /// With this trunk prefix, dropped in the international form (`0` in most countries).
+    Trunk(&'static str),
+    /// With no prefix: the national number is the number after the country code.
+    NoTrunk,
+    /// There are no national numbers (global services).
+    None,
+}
+
+/// How calls abroad are dialled from a country code's countries, where it is not plain `00`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Idd {
+    /// `00`, the ITU-recommended international prefix.
+    Plain,
+    /// This fixed prefix; `00 …` is still read as the international prefix it is elsewhere.
+    Fixed(&'static str),
+    /// `00` and a carrier or service selector (`001`, `0041`, …), or a prefix that `00 …`
+    /// could be confused with: digits after `00` could belong to either, so `00 …` is ambiguous.
+    Selector,
+}
+
+impl CountryCode {
+    /// Reads a country calling code: 1 to 3 digits, optionally after `+`, first digit not 0,
+    /// and assigned by the ITU (`"44"`, `"+44"`, `"1"`, `"+353"`). Surrounding whitespace is
+    /// ignored. `"abc"`, `"0"`, `"0044"`, `"9999"` and `""` are [`CountryCodeError::Malformed`];
+    /// a well-formed code no one has (`"999"`) is [`CountryCodeError::Unassigned`].
+    pub fn parse(input: &str) -> Result<Self, CountryCodeError> {
+        let trimmed = input.trim();
+        let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+        let well_formed = (1..=3).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if !well_formed {
+            return Err(CountryCodeError::Malformed {
+                input: shown(input),
+            });
+        }
+        let value = digits
+            .bytes()
+            .fold(0u16, |n, b| n * 10 + u16::from(b - b'0'));
+        Self::new(value).ok_or_else(|| CountryCodeError::Unassigned {
+            input: shown(input),
+        })
+    }
+
+    /// The code with this value, if it is one of [`ASSIGNED_COUNTRY_CODES`].
+    pub fn new(value: u16) -> Option<Self> {
+        ASSIGNED_COUNTRY_CODES
+            .binary_search(&value)
+            .ok()
+            .map(|_| Self(value))
+    }
+
+    /// The code as a number (`44`).
+    pub const fn value(self) -> u16 {
+        self.0
+    }
+
+    /// The code whose digits `digits` starts with (E.164 codes are prefix-free), if any.
+    fn leading(digits: &str) -> Option<Self> {
+        (1..=3)
+            .filter_map(|len| digits.get(..len))
+            .find_map(Self::exact)
+    }
+
+    /// The code written exactly as `digits`, if it is one.
+    fn exact(digits: &str) -> Option<Self> {
+        if (1..=3).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+        {
+            Self::new(
+                digits
+                    .bytes()
+                    .fold(0u16, |n, b| n * 10 + u16::from(b - b'0')),
+            )
+        } else {
+            None
+        }
+    }
+
+    fn national(self) -> National {
+        match self.0 {
+            1 | 692 => National::Trunk("1"),
+            7 | 375 | 993 => National::Trunk("8"),
+            36 => National::Trunk("06"),
+            code if NON_GEOGRAPHIC.binary_search(&code).is_ok() => National::None,
+            code if NO_TRUNK_PREFIX.binary_search(&code).is_ok() => National::NoTrunk,
+            _ => National::Trunk("0"),
+        }
+    }
+
+    fn idd(self) -> Idd {
+        match self.0 {
+            1 | 692 => Idd::Fixed("011"),
+            7 | 375 | 992 | 993 => Idd::Fixed("810"),
+            81 => Idd::Fixed("010"),
+            61 => Idd::Fixed("0011"),
+            254 => Idd::Fixed("000"),
+            55 | 57 | 62 | 65 | 66 | 82 | 234 | 255 | 256 | 592 | 855 | 886 | 976 => Idd::Selector,
+            _ => Idd::Plain,
+        }
+    }
+
+    /// Whether `national` (the digits after this code) can be a number under it. Only the two
+    /// zones with one fixed length are checked: `+1` (the North American Numbering Plan: ten
+    /// digits, the first 2 to 9) and `+7` (Russia and Kazakhstan: ten digits, or fourteen
+    /// starting with 8).
+    fn fits(self, national: &str) -> bool {
+        match self.0 {
+            1 => national.len() == 10 && !national.starts_with(['0', '1']),
+            7 => national.len() == 10 || (national.len() == 14 && national.starts_with('8')),
+            _ => true,
+        }
+    }
+}
+
+/// Written with its `+`: `+44`.
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "+{}", self.0)
+    }
+}
+
+impl std::str::FromStr for CountryCode {
+    type Err = CountryCodeError;
+
+    /// See [`CountryCode::parse`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// What a WhatsApp id with server `server` is, for an error message.
+fn describe_server(server: &str) -> String {
+    match server.to_ascii_lowercase().as_str() {
+        "lid" => "a WhatsApp linked-device id (@lid)".to_owned(),
+        "g.us" => "a WhatsApp group id (@g.us)".to_owned(),
+        "newsletter" => "a WhatsApp channel id (@newsletter)".to_owned(),
+        "broadcast" => "a WhatsApp broadcast list or status id (@broadcast)".to_owned(),
+        "" => "an id with nothing after @".to_owned(),
+        _ => format!("an address at {server:?}, not a WhatsApp user id (@c.us or @s.whatsapp.net)"),
+    }
+}
+
+/// Why a string could not be read as a phone number. Every `input` field holds the input
+/// trimmed, cut to its first 64 characters and `…` when longer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PhoneError {
@@ -29,88 +264,274 @@ pub enum PhoneError {
         /// The input.
         input: String,
     },
+    /// Far longer than any written phone number.
+    #[error("{input:?} ({len} bytes) is too long to be a phone number")]
+    TooLong {
+        /// The start of the input.
+        input: String,
+        /// The input's length in bytes, trimmed.
+        len: usize,
+    },
+    /// The default country code given to [`E164::parse`] is not a country calling code.
+    #[error("invalid default country code: {0}")]
+    InvalidDefaultCountryCode(#[from] CountryCodeError),
+    /// An international number whose first digits are no assigned country calling code.
+    #[error("{input:?} does not start with an assigned country calling code")]
+    UnknownCountryCode {
+        /// The input.
+        input: String,
+    },
+    /// A WhatsApp id, or an address, that is not a user's phone number: a linked-device id
+    /// (`…@lid`), a group (`…@g.us`), a channel (`…@newsletter`), a broadcast list, or any
+    /// server other than `c.us` and `s.whatsapp.net`.
+    #[error("{input:?} is {}, not a phone number", describe_server(.server))]
+    NotAPhone {
+        /// The input.
+        input: String,
+        /// What follows the `@` (its first 64 characters).
+        server: String,
+    },
+    /// A number starting with `0` that is not a national number of the default country code
+    /// (national numbers there are written without a trunk `0`, or there are none).
+    #[error("{input:?} is not a national number of {code}: write it with + and its country code")]
+    NotNational {
+        /// The input.
+        input: String,
+        /// The default country code.
+        code: CountryCode,
+    },
+    /// An international number of the wrong shape for its country code (see [`E164::parse`]).
+    #[error("{input:?} is not a valid number under the country calling code {code}")]
+    InvalidForCountry {
+        /// The input.
+        input: String,
+        /// The number's country code.
+        code: CountryCode,
+    },
+    /// Digits with no `+`, `00` or trunk `0` that, with a default country code set, could be a
+    /// national number as well as an international one (`555 123 4567` with `1` is not
+    /// `+55 51 234 567`, Brazil).
+    #[error(
+        "{input:?} has no + or 00: with the default country code {code} it could be a national or an international number; write it with + and its country code"
+    )]
+    AmbiguousNumber {
+        /// The input.
+        input: String,
+        /// The default country code.
+        code: CountryCode,
+    },
 }
 
-/// A phone number in E.164 form. Built only through [`E164::parse`], so it is always valid.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct E164(String);
+/// A phone number in E.164 form. Built only through [`E164::parse`] (or
+/// [`E164::parse_with_country`]), so it is always valid: `+`, an assigned country calling code,
+/// 7 to 15 digits in all.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct E164 {
+    number: String,
+    code: CountryCode,
+}
 
 impl E164 {
     /// Reads a phone number written in any common way:
     ///
-    /// - international: `+44 7911 123456`, `+1 (555) 123-4567`, `0044 7911 123456`;
-    /// - WhatsApp IDs: `447911123456@c.us`, `447911123456@s.whatsapp.net`;
+    /// - international: `+44 7911 123456`, `+44 (0)7911 123456`, `+1 (555) 123-4567`,
+    ///   `0044 7911 123456`;
+    /// - WhatsApp user ids: `447911123456@c.us`, `447911123456@s.whatsapp.net`, with a device
+    ///   suffix (`447911123456:3@s.whatsapp.net`). Other ids are [`PhoneError::NotAPhone`]:
+    ///   `…@lid` (a linked-device id, not a number), `…@g.us`, `…@newsletter`, any other server;
     /// - `tel:+44-7911-123456`;
-    /// - bare digits with their country code, as WhatsApp writes them: `447911123456`;
-    /// - national numbers with a trunk `0` (`07911 123456`) when `default_country_code` is
-    ///   given (`"44"`, with or without `+`).
+    /// - bare digits with their country code, as WhatsApp writes them (`447911123456`).
+    ///
+    /// With a `default_country_code` (`"44"`, with or without `+`; see [`CountryCode::parse`]),
+    /// numbers are also read as written in that country:
+    ///
+    /// - national numbers with a trunk `0`: `07911 123456` with `"44"` is `+447911123456`.
+    ///   Where national numbers have no trunk prefix the `0` is kept (`06 …` with `"39"` is
+    ///   `+39 06 …`); where it is another one (`1`, `8`) a leading `0` is
+    ///   [`PhoneError::NotNational`];
+    /// - the country's own international prefix where it is a fixed one (`011 44 …` with
+    ///   `"1"`, `810 44 …` with `"7"`, `010 …` with `"81"`); `00 …` is
+    ///   [`PhoneError::AmbiguousNumber`] where `00` is followed by a carrier selector there
+    ///   (`"55"`, `"82"`, …);
+    /// - bare digits only when they start with the default code and national numbers there are
+    ///   written with a trunk prefix (`447911123456` with `"44"`). Otherwise they could be
+    ///   national as well as international (`555 123 4567` with `"1"` is not Brazil's
+    ///   `+55 51 234 567`), and are [`PhoneError::AmbiguousNumber`].
+    ///
+    /// The result has 7 to 15 digits and starts with an assigned country code (see
+    /// [`ASSIGNED_COUNTRY_CODES`]); `+1` and `+7` numbers have their fixed length. An invalid
+    /// `default_country_code` is always [`PhoneError::InvalidDefaultCountryCode`], whatever the
+    /// number. Never panics; errors repeat at most the first 64 characters of the input.
     pub fn parse(input: &str, default_country_code: Option<&str>) -> Result<Self, PhoneError> {
+        let default = default_country_code.map(CountryCode::parse).transpose()?;
+        Self::parse_with_country(input, default)
+    }
+
+    /// Like [`E164::parse`], with an already validated default country code.
+    pub fn parse_with_country(
+        input: &str,
+        default_country_code: Option<CountryCode>,
+    ) -> Result<Self, PhoneError> {
         let raw = input.trim();
-        let mut rest = raw.strip_prefix("tel:").unwrap_or(raw);
+        if raw.len() > MAX_INPUT_LEN {
+            return Err(PhoneError::TooLong {
+                input: shown(raw),
+                len: raw.len(),
+            });
+        }
+        let rest = match raw.get(..4) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("tel:") => &raw[4..],
+            _ => raw,
+        };
         if let Some((user, server)) = rest.split_once('@') {
-            // A WhatsApp ID's user part is the international number without `+`; a device
-            // suffix (`447…:12@s.whatsapp.net`) is dropped.
-            if !server.is_empty() {
-                rest = user.split(':').next().unwrap_or(user);
-            }
+            return Self::from_wid(raw, user, server);
         }
-        // "+44 (0)20 …" marks a trunk 0 that is dialled only nationally: it is not part of the
-        // international number.
-        let owned;
-        if rest.starts_with('+') || rest.starts_with("00") {
-            owned = rest.replace("(0)", "");
-            rest = &owned;
-        }
+
         let mut digits = String::with_capacity(rest.len());
         let mut plus = false;
-        for (i, c) in rest.chars().enumerate() {
+        let mut skip = 0;
+        for (at, c) in rest.char_indices() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
             match c {
                 '0'..='9' => digits.push(c),
-                '+' if i == 0 => plus = true,
+                '+' if at == 0 => plus = true,
+                // "+44 (0)20 …" marks a trunk 0 dialled only nationally: right after the
+                // country code it is not part of the international number.
+                '(' if rest[at..].starts_with("(0)") && ends_with_country_code(&digits, plus) => {
+                    skip = 2;
+                }
                 ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
                 other => {
                     return Err(PhoneError::InvalidCharacter {
-                        input: input.to_owned(),
+                        input: shown(raw),
                         found: other,
                     });
                 }
             }
         }
+        if digits.is_empty() {
+            return Err(PhoneError::InvalidLength { input: shown(raw) });
+        }
+
         let international = if plus {
             digits
+        } else if let Some(code) = default_country_code {
+            Self::with_default(raw, digits, code)?
         } else if let Some(stripped) = digits.strip_prefix("00") {
             stripped.to_owned()
-        } else if let Some(national) = digits.strip_prefix('0') {
-            match default_country_code {
-                Some(code) => {
-                    let code: String = code.chars().filter(char::is_ascii_digit).collect();
-                    format!("{code}{national}")
-                }
-                None => {
-                    return Err(PhoneError::MissingCountryCode {
-                        input: input.to_owned(),
-                    });
-                }
-            }
+        } else if digits.starts_with('0') {
+            return Err(PhoneError::MissingCountryCode { input: shown(raw) });
         } else {
             digits
         };
-        if !(7..=15).contains(&international.len()) || international.starts_with('0') {
-            return Err(PhoneError::InvalidLength {
-                input: input.to_owned(),
+        Self::from_international(raw, international)
+    }
+
+    /// The international digits of `digits` (no `+`), read as written in the country of `code`.
+    fn with_default(raw: &str, digits: String, code: CountryCode) -> Result<String, PhoneError> {
+        let ambiguous = || PhoneError::AmbiguousNumber {
+            input: shown(raw),
+            code,
+        };
+        if let Idd::Fixed(prefix) = code.idd()
+            && let Some(international) = digits.strip_prefix(prefix)
+        {
+            return Ok(international.to_owned());
+        }
+        if let Some(international) = digits.strip_prefix("00") {
+            return match code.idd() {
+                Idd::Selector => Err(ambiguous()),
+                Idd::Plain | Idd::Fixed(_) => Ok(international.to_owned()),
+            };
+        }
+        if digits.starts_with('0') {
+            let national = match code.national() {
+                National::Trunk(prefix) if prefix.starts_with('0') => digits.strip_prefix(prefix),
+                National::NoTrunk => Some(digits.as_str()),
+                National::Trunk(_) | National::None => None,
+            };
+            return match national {
+                Some(national) => Ok(format!("{}{national}", code.value())),
+                None => Err(PhoneError::NotNational {
+                    input: shown(raw),
+                    code,
+                }),
+            };
+        }
+        // No national number of a country with a trunk prefix is written without it, so digits
+        // starting with that country's code are international; anything else could be a
+        // national number that lost its prefix, or one of a country that has none.
+        let international = matches!(code.national(), National::Trunk(_) | National::None)
+            && digits.starts_with(&code.value().to_string());
+        if international {
+            Ok(digits)
+        } else {
+            Err(ambiguous())
+        }
+    }
+
+    /// A WhatsApp id `user@server`: only user ids are phone numbers, and their user part is the
+    /// international number's digits, maybe with an agent (`.0`, `_1`) and a device (`:3`).
+    fn from_wid(raw: &str, user: &str, server: &str) -> Result<Self, PhoneError> {
+        if !(server.eq_ignore_ascii_case("c.us") || server.eq_ignore_ascii_case("s.whatsapp.net")) {
+            return Err(PhoneError::NotAPhone {
+                input: shown(raw),
+                server: shown(server),
             });
         }
-        Ok(Self(format!("+{international}")))
+        let end = user
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(user.len());
+        let (number, suffix) = user.split_at(end);
+        let suffix = strip_tag(suffix, &['.', '_']).unwrap_or(suffix);
+        let suffix = strip_tag(suffix, &[':']).unwrap_or(suffix);
+        if let Some(found) = suffix.chars().next() {
+            return Err(PhoneError::InvalidCharacter {
+                input: shown(raw),
+                found,
+            });
+        }
+        Self::from_international(raw, number.to_owned())
+    }
+
+    /// Checks the international digits (no `+`) of `raw`.
+    fn from_international(raw: &str, digits: String) -> Result<Self, PhoneError> {
+        if !(7..=15).contains(&digits.len()) {
+            return Err(PhoneError::InvalidLength { input: shown(raw) });
+        }
+        let Some(code) = CountryCode::leading(&digits) else {
+            return Err(PhoneError::UnknownCountryCode { input: shown(raw) });
+        };
+        let national = digits.get(code.value().to_string().len()..).unwrap_or("");
+        if !code.fits(national) {
+            return Err(PhoneError::InvalidForCountry {
+                input: shown(raw),
+                code,
+            });
+        }
+        Ok(Self {
+            number: format!("+{digits}"),
+            code,
+        })
     }
 
     /// The number with its `+`, such as `+447911123456`.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.number
     }
 
     /// The digits only, as in WhatsApp IDs (`447911123456`).
     pub fn digits(&self) -> &str {
-        &self.0[1..]
+        self.number.strip_prefix('+').unwrap_or(&self.number)
+    }
+
+    /// The country calling code the number starts with (`+44` for `+447911123456`).
+    pub fn country_code(&self) -> CountryCode {
+        self.code
     }
 
     /// The WhatsApp ID of a user with this number (`447911123456@c.us`).
@@ -119,15 +540,40 @@ impl E164 {
     }
 }
 
+/// Whether the international digits read so far (after `+`, or after `00` when there is no
+/// `+`) are exactly a country code.
+fn ends_with_country_code(digits: &str, plus: bool) -> bool {
+    let international = if plus {
+        Some(digits)
+    } else {
+        digits.strip_prefix("00")
+    };
+    international.is_some_and(|d| CountryCode::exact(d).is_some())
+}
+
+/// `text` without a leading separator from `separators` and the digits after it, if it starts
+/// with one followed by at least one digit.
+fn strip_tag<'a>(text: &'a str, separators: &[char]) -> Option<&'a str> {
+    let rest = text.strip_prefix(separators)?;
+    let tail = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    (tail.len() < rest.len()).then_some(tail)
+}
+
+impl fmt::Debug for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("E164").field(&self.number).finish()
+    }
+}
+
 impl fmt::Display for E164 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.number)
     }
 }
 
 impl AsRef<str> for E164 {
     fn as_ref(&self) -> &str {
-        &self.0
+        &self.number
     }
 }
 
@@ -145,7 +591,7 @@ pub fn normalize_phone(
     input: &str,
     default_country_code: Option<&str>,
 ) -> Result<String, PhoneError> {
-    E164::parse(input, default_country_code).map(|p| p.0)
+    E164::parse(input, default_country_code).map(|p| p.number)
 }
 
 #[cfg(test)]
@@ -158,11 +604,14 @@ mod tests {
             "+44 7911 123456",
             "+44 (0)7911 123456",
             "0044 7911 123456",
+            "0044 (0)7911 123456",
             "447911123456",
             "447911123456@c.us",
             "447911123456@s.whatsapp.net",
             "447911123456:3@s.whatsapp.net",
+            "447911123456.0:3@s.whatsapp.net",
             "tel:+44-7911-123456",
+            "TEL:+44-7911-123456",
             " +44.7911.123.456 ",
         ] {
             assert_eq!(
@@ -217,5 +666,85 @@ mod tests {
         assert_eq!(phone.digits(), "447911123456");
         assert_eq!(phone.wid(), "447911123456@c.us");
         assert_eq!(phone.to_string(), "+447911123456");
+        assert_eq!(phone.country_code().value(), 44);
+        assert_eq!(format!("{phone:?}"), r#"E164("+447911123456")"#);
+    }
+
+    #[test]
+    fn country_codes_are_validated() {
+        for ok in ["44", "+44", " 44 ", "1", "+1", "7", "353", "+998", "882"] {
+            assert!(CountryCode::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(CountryCode::parse("+44").unwrap().to_string(), "+44");
+        for malformed in [
+            "abc", "0", "0044", "9999", "", "+", "++44", "4 4", "٤٤", "+-1",
+        ] {
+            assert!(
+                matches!(
+                    CountryCode::parse(malformed),
+                    Err(CountryCodeError::Malformed { .. })
+                ),
+                "{malformed:?}"
+            );
+        }
+        for unassigned in ["999", "28", "+21", "379", "42"] {
+            assert!(
+                matches!(
+                    CountryCode::parse(unassigned),
+                    Err(CountryCodeError::Unassigned { .. })
+                ),
+                "{unassigned:?}"
+            );
+        }
+        let err = CountryCode::parse("abc").unwrap_err().to_string();
+        assert!(
+            err.contains("\"abc\"") && err.contains("1 to 3 digits"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_code_list_is_sorted_and_prefix_free() {
+        assert!(ASSIGNED_COUNTRY_CODES.windows(2).all(|w| w[0] < w[1]));
+        assert!(NO_TRUNK_PREFIX.windows(2).all(|w| w[0] < w[1]));
+        assert!(NON_GEOGRAPHIC.windows(2).all(|w| w[0] < w[1]));
+        for list in [NO_TRUNK_PREFIX, NON_GEOGRAPHIC] {
+            assert!(list.iter().all(|c| CountryCode::new(*c).is_some()));
+        }
+        let texts: Vec<String> = ASSIGNED_COUNTRY_CODES.iter().map(u16::to_string).collect();
+        for a in &texts {
+            for b in &texts {
+                assert!(
+                    a == b || !b.starts_with(a.as_str()),
+                    "{a} is a prefix of {b}"
+                );
+            }
+        }
+        for two_digit in [
+            1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52,
+            53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94,
+            95, 98,
+        ] {
+            assert!(CountryCode::new(two_digit).is_some(), "{two_digit}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_default_country_code_is_an_error() {
+        for bad in ["abc", "+", "", "0", "9999", "999"] {
+            for number in ["07911 123456", "+44 7911 123456"] {
+                assert!(
+                    matches!(
+                        E164::parse(number, Some(bad)),
+                        Err(PhoneError::InvalidDefaultCountryCode(_))
+                    ),
+                    "{number:?} with {bad:?}"
+                );
+            }
+        }
+        let err = normalize_phone("07911 123456", Some("abc"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("default country code") && err.contains("\"abc\""));
     }
 }
