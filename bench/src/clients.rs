@@ -42,7 +42,7 @@ impl Plain {
     /// A reqwest client built from the same [`ClientConfig`] the SDK uses, without the SDK.
     pub fn new(base_url: &str) -> Result<Self, String> {
         let config = config(base_url)?;
-        // Rebuild the builder by hand (not through `http_client_builder`) so the baseline is
+        // Rebuild the builder by hand (not through the SDK) so the baseline is
         // plain reqwest code a user could write.
         let mut headers = HeaderMap::new();
         let mut token = HeaderValue::from_static(fixtures::API_KEY);
@@ -50,9 +50,9 @@ impl Plain {
         headers.insert("Token", token);
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .user_agent(config.get_user_agent())
-            .connect_timeout(config.get_connect_timeout())
-            .timeout(config.get_timeout())
+            .user_agent(config.user_agent())
+            .connect_timeout(config.connect_timeout())
+            .timeout(config.timeout())
             .build()
             .map_err(|e| e.to_string())?;
         Ok(Self {
@@ -106,14 +106,10 @@ pub fn api(base_url: &str) -> Result<sparkbot_api::Client, String> {
     config(base_url)?.build().map_err(|e| e.to_string())
 }
 
-/// The high-level client with its defaults: the default retry policy (4 attempts; `POST` not
-/// re-sent), no device cache, the same timeouts and user agent as the others.
+/// The workflows on the same client, with its defaults (the default retry policy, no device
+/// cache, the same timeouts and user agent as the others).
 pub fn extras(base_url: &str) -> Result<sparkbot_extras::SparkBot, String> {
-    sparkbot_extras::SparkBot::builder()
-        .base_url(base_url)
-        .api_key(fixtures::API_KEY)
-        .build()
-        .map_err(|e| e.to_string())
+    api(base_url).map(sparkbot_extras::SparkBot::new)
 }
 
 /// The `POST /messages` body as the generated type.

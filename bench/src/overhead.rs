@@ -191,16 +191,21 @@ async fn run_one(clients: &Clients, variant: Variant, scenario: Scenario) -> Mea
         }
         // The ergonomic read: cache off (the default), so every call reaches the server.
         (Variant::Extras | Variant::ExtrasDebug, false) => {
-            drive(n, k, || clients.extras.get_device(fixtures::DEVICE_ID)).await
+            drive(n, k, || clients.extras.device(fixtures::DEVICE_ID)).await
         }
-        // The same body through the retry wrapper, as non-idempotent (never re-sent). The
-        // ergonomic `send_text` also parses the phone and builds the body; see BENCHMARKS.md.
+        // The same body through the workflows' client and error mapping. The ergonomic
+        // `send_text` also parses the phone and builds the body; see BENCHMARKS.md.
         (Variant::Extras | Variant::ExtrasDebug, true) => {
-            drive(n, k, || {
-                clients.extras.call(false, |api| {
-                    let body = body.clone();
-                    async move { api.send_message().body(body).send().await }
-                })
+            drive(n, k, || async {
+                let call = Box::pin(
+                    clients
+                        .extras
+                        .api()
+                        .send_message()
+                        .body(body.clone())
+                        .send(),
+                );
+                call.await.map_err(sparkbot_extras::Error::from_send)
             })
             .await
         }

@@ -6,6 +6,7 @@
 // - GET /devices/{deviceId}/scan (scanDeviceQr): left out of generation (x-sparkbot-handwritten); hand-written in sparkbot-api
 // - POST /files (uploadFile): request body keeps application/json only (dropped multipart/form-data)
 // - /devices/{deviceId}/scan: path left out (no generated operation remains)
+// - 137 operations: any 2xx status is a success, decoded as the documented one (`2XX` added)
 // - 137 operations: evidence level and SparkBot actions appended to the rustdoc description
 
 #[allow(unused_imports)]
@@ -62875,6 +62876,7 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: crate::pipeline::Pipeline,
 }
 impl Client {
     /// Create a new client.
@@ -62882,7 +62884,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
+    pub fn new(baseurl: &str, inner: crate::pipeline::Pipeline) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -62890,7 +62892,7 @@ impl Client {
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
+        Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
@@ -62898,14 +62900,19 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: crate::pipeline::Pipeline,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<crate::pipeline::Pipeline> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -62915,15 +62922,15 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &crate::pipeline::Pipeline {
+        &self.inner
     }
 }
 const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<()>,
+        Client: ClientHooks<crate::pipeline::Pipeline>,
     {}
 };
 impl Client {
@@ -67069,6 +67076,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -67157,6 +67165,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -67250,6 +67259,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -67516,6 +67526,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -67647,6 +67658,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68011,6 +68023,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68139,6 +68152,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68262,6 +68276,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68399,6 +68414,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -68507,6 +68523,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68612,6 +68629,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -68754,6 +68772,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -68904,6 +68923,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69045,6 +69065,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69184,6 +69205,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -69290,6 +69312,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -69430,6 +69453,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69664,6 +69688,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69803,6 +69828,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -69961,6 +69987,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -70102,6 +70129,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -70593,6 +70621,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -70723,6 +70752,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -70856,6 +70886,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -70982,6 +71013,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71089,6 +71121,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -71234,6 +71267,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71359,6 +71393,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71484,6 +71519,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71782,6 +71818,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71891,6 +71928,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -71992,6 +72030,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -72462,6 +72501,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -72571,6 +72611,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -72720,6 +72761,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -72864,6 +72906,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -72973,6 +73016,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -73371,6 +73415,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -73500,6 +73545,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -73629,6 +73675,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -73739,6 +73786,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -73867,6 +73915,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -73994,6 +74043,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74176,6 +74226,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74279,6 +74330,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -74406,6 +74458,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74498,6 +74551,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -74625,6 +74679,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74768,6 +74823,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -74898,6 +74954,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -75026,6 +75083,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -75153,6 +75211,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -75280,6 +75339,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -75426,6 +75486,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -75553,6 +75614,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -75688,6 +75750,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -75825,6 +75888,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -75934,6 +75998,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -76041,6 +76106,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -76185,6 +76251,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -76330,6 +76397,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -76441,6 +76509,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -76539,6 +76608,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -76669,6 +76739,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -76805,6 +76876,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -76936,6 +77008,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77088,6 +77161,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77215,6 +77289,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77349,6 +77424,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -77484,6 +77560,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77593,6 +77670,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77734,6 +77812,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77875,6 +77954,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -77984,6 +78064,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78093,6 +78174,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78202,6 +78284,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78343,6 +78426,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78484,6 +78568,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78628,6 +78713,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78760,6 +78846,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78904,6 +78991,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -78999,6 +79087,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79128,6 +79217,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79229,6 +79319,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79344,6 +79435,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79471,6 +79563,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79603,6 +79696,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -79731,6 +79825,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -79980,6 +80075,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80110,6 +80206,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -80240,6 +80337,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -80353,6 +80451,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80482,6 +80581,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80569,6 +80669,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80696,6 +80797,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80791,6 +80893,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -80920,6 +81023,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81059,6 +81163,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -81187,6 +81292,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81398,6 +81504,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81528,6 +81635,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81644,6 +81752,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -81775,6 +81884,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -81919,6 +82029,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82056,6 +82167,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82165,6 +82277,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82260,6 +82373,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82375,6 +82489,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82505,6 +82620,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -82637,6 +82753,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -82769,6 +82886,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -83203,6 +83321,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -83326,6 +83445,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -83437,6 +83557,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -83522,6 +83643,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -83612,6 +83734,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -83737,6 +83860,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -83822,6 +83946,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -83907,6 +84032,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -84454,6 +84580,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -84540,6 +84667,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -84644,6 +84772,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -84750,6 +84879,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -84879,6 +85009,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -84989,6 +85120,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -85097,6 +85229,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -85166,6 +85299,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -85454,6 +85588,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -85558,6 +85693,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -85672,6 +85808,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -85844,6 +85981,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -85949,6 +86087,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 201u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
@@ -86044,6 +86183,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -86136,6 +86276,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::empty(response)),
+                200..=299 => Ok(ResponseValue::empty(response)),
                 204u16 => Ok(ResponseValue::empty(response)),
                 400u16..=499u16 => {
                     Err(
@@ -86265,6 +86406,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -86360,6 +86502,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -86489,6 +86632,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                200..=299 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -87662,5 +87806,968 @@ pub(crate) static REQUEST_LIMITS: &[(
                 },
             ),
         ],
+    ),
+];
+/// Per operation (progenitor's method name, sorted): may it be re-sent after it may
+/// have reached the server, and does its success body stream. Read by the pipeline.
+pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = &[
+    (
+        "add_group_participants",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "approve_group_members",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "archive_chat",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "assign_chat_agent",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "block_chat_contact",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "bulk_update_chats",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "check_number_exists",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "create_channel",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_chat_contact",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_chat_note",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_department",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_device",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_group",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_label",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_meeting_link",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_quick_reply",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_team_member",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "create_webhook",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_campaign",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_channel",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_chat",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_chat_contact",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_chat_message",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_chat_notes",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_department",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_device",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_device_chats",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_file",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_files",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_label",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_meeting_links",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_message",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_quick_replies",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_team_members",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_user_status",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "delete_webhook",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "download_chat_file",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: true,
+        },
+    ),
+    (
+        "download_device_invoice_pdf",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: true,
+        },
+    ),
+    (
+        "download_file",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: true,
+        },
+    ),
+    (
+        "edit_chat_message",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "empty_queue",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "enable_webhook",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "get_campaign",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_catalog",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_channel",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_chat",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_chat_contact",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_chat_file",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_chat_message",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_chat_message_ack_info",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_device",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_device_health",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_device_profile",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_device_profile_image",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: true,
+        },
+    ),
+    (
+        "get_file",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_file_preview",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: true,
+        },
+    ),
+    (
+        "get_group",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_group_invite",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_message",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_pricing",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_queue",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_user_status",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "get_webhook",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "grant_team_device_access",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "join_channel",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "join_group",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "leave_groups",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_campaign_contacts",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_channels",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_chat_contacts",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_chat_files",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_chat_messages",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_chat_participants",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_chats",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_departments",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_device_invoices",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_device_team_members",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_devices",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_group_pending_members",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_groups",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_labels",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_meeting_links",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_quick_replies",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_user_statuses",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_webhook_logs",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "list_webhooks",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "publish_user_status",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "query_catalog",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "reboot_device_session",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "reject_group_members",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "remove_group_participants",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "request_device_auth_code",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "reset_device_session",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "revoke_group_invite",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "revoke_team_device_access",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "search_campaigns",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "search_channels",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "search_files",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "search_messages",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "search_team_members",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "send_message",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "send_typing_status",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "set_chat_status",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "set_queue_status",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "start_device_session",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "sync_chat_messages",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "sync_chats",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "sync_device_session",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "unarchive_chat",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "unassign_chat",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "unblock_chat_contact",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "update_campaign_status",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "update_channel",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_channel_image",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "update_chat_attributes",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_chat_contact",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_chat_contact_metadata",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "update_chat_labels",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_chat_read_status",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_department",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_device",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_device_profile",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_device_profile_image",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "update_file",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_group",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_group_image",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
+    ),
+    (
+        "update_group_participants",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_label",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_message",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_queue",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_quick_reply",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_team_member",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "update_webhook",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "upload_file",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "upsert_chat_contact_metadata",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "upsert_chat_contacts",
+        crate::pipeline::OperationFacts {
+            idempotent: false,
+            streamed: false,
+        },
+    ),
+    (
+        "validate_numbers",
+        crate::pipeline::OperationFacts {
+            idempotent: true,
+            streamed: false,
+        },
     ),
 ];

@@ -15,19 +15,31 @@
 #[rustfmt::skip]
 mod generated;
 
+mod body;
 mod config;
-mod hooks;
+mod facts;
+mod pipeline;
 mod raw;
+mod redirect;
+pub mod retry;
 mod scan;
 mod upload;
 mod validate;
 
+pub use body::{
+    BodyTooLarge, DEFAULT_MAX_RESPONSE_BODY, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER,
+};
 pub use config::{
     ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
-    USER_AGENT,
+    ENV_API_KEY, ENV_BASE_URL, USER_AGENT,
 };
+pub use facts::ErrorFacts;
 pub use generated::*;
-pub use hooks::{RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
+pub use pipeline::{AttemptRecord, OperationFacts, Pipeline, classify, with_attempts};
 pub use raw::{RAW_OPERATION_ID, RawRequest};
+pub use redirect::{MAX_REDIRECTS, RedirectRefused};
+pub use retry::{
+    Attempt, Decision, FailureKind, NonIdempotentRetry, RetryPolicy, StopReason, parse_retry_after,
+};
 pub use scan::{QrCode, ScanDeviceQr};
 pub use upload::{MultipartUpload, UPLOAD_FIELD_NAME};

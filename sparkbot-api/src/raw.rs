@@ -69,7 +69,7 @@ impl RawRequest<'_> {
 
     /// Sends the request and decodes a 2xx body as JSON; an empty body is `Value::Null`.
     pub async fn send(self) -> Result<ResponseValue<serde_json::Value>, Error<types::ApiError>> {
-        let response = self.execute("application/json").await?;
+        let response = self.execute("application/json", false).await?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(Error::ResponseBodyError)?;
@@ -81,14 +81,16 @@ impl RawRequest<'_> {
         Ok(ResponseValue::new(value, status, headers))
     }
 
-    /// Sends the request and streams a 2xx body as it comes (files, QR images, CSV).
+    /// Sends the request and streams a 2xx body as it comes (files, QR images, CSV), without
+    /// the JSON body limit.
     pub async fn stream(self) -> Result<ResponseValue<ByteStream>, Error<types::ApiError>> {
-        Ok(ResponseValue::stream(self.execute("*/*").await?))
+        Ok(ResponseValue::stream(self.execute("*/*", true).await?))
     }
 
     async fn execute(
         self,
         accept: &'static str,
+        streamed: bool,
     ) -> Result<reqwest::Response, Error<types::ApiError>> {
         let Self {
             client,
@@ -112,7 +114,9 @@ impl RawRequest<'_> {
         let request = builder.build().map_err(|e| {
             Error::InvalidRequest(format!("{RAW_OPERATION_ID}: cannot build the request: {e}"))
         })?;
-        client.execute_handwritten(request, RAW_OPERATION_ID).await
+        client
+            .execute_handwritten(request, RAW_OPERATION_ID, streamed)
+            .await
     }
 }
 

@@ -1,15 +1,14 @@
 //! Retries as plain data: a [`RetryPolicy`] and a pure decision function, [`RetryPolicy::decide`],
-//! that tests can drive without a network or a clock.
+//! that tests can drive without a network or a clock. The request pipeline runs it for every
+//! call (see [`Client`](crate::Client)).
 //!
-//! What is retried: 429 (honouring `Retry-After`), 502, 503, 504, timeouts and connection
+//! What is retried: 429 and 503 (honouring `Retry-After`), 502, 504, timeouts and connection
 //! errors. What is not: every other status (retrying a 400 or a 401 cannot help). Requests that
 //! are not idempotent — `POST /messages` above all, where a retry after a lost response would
-//! send the message twice — are never re-sent unless the caller opts in.
+//! send the message twice — are re-sent only when the server certainly did not act on them (429,
+//! or a connection that never opened), unless the caller chooses otherwise.
 
-use std::future::Future;
 use std::time::{Duration, SystemTime};
-
-use crate::error::Error;
 
 /// How one failed attempt looks to the policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +16,11 @@ use crate::error::Error;
 pub enum FailureKind {
     /// 429, with the server's `Retry-After` if it sent one.
     RateLimited {
+        /// The wait the server asked for.
+        retry_after: Option<Duration>,
+    },
+    /// 503, with the server's `Retry-After` if it sent one.
+    Unavailable {
         /// The wait the server asked for.
         retry_after: Option<Duration>,
     },
@@ -36,8 +40,8 @@ impl FailureKind {
     /// Whether the failure is worth retrying at all (ignoring idempotency and budgets).
     pub fn is_retryable(&self) -> bool {
         match self {
-            FailureKind::RateLimited { .. } => true,
-            FailureKind::Status(s) => matches!(s, 502..=504),
+            FailureKind::RateLimited { .. } | FailureKind::Unavailable { .. } => true,
+            FailureKind::Status(s) => matches!(s, 502 | 504),
             FailureKind::Connect | FailureKind::Timeout | FailureKind::Transport => true,
             FailureKind::Permanent => false,
         }
@@ -53,10 +57,11 @@ impl FailureKind {
 /// When a request that is not idempotent (such as sending a message) may be re-sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NonIdempotentRetry {
-    /// Never (the default): a lost response must not turn into a duplicate message.
-    #[default]
+    /// Never, not even when the server certainly did not act on it.
     Never,
-    /// Only when the server certainly did not act on it (429, or connection refused).
+    /// Only when the server certainly did not act on it (429, or a connection that never
+    /// opened): the default, since neither can turn into a duplicate message.
+    #[default]
     Unprocessed,
     /// Like an idempotent request. Only for callers who deduplicate themselves.
     Always,
@@ -105,6 +110,8 @@ pub struct RetryPolicy {
     /// Time allowed from the first attempt to the start of the last one, waits included.
     pub max_elapsed: Duration,
     /// Wait before the first retry when the server gives no `Retry-After`; doubles each time.
+    /// It is also the floor under a `Retry-After` of zero: many clients told "now" must not
+    /// all come back at once.
     pub initial_backoff: Duration,
     /// Longest computed wait between two attempts.
     pub max_backoff: Duration,
@@ -122,7 +129,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
-            non_idempotent: NonIdempotentRetry::Never,
+            non_idempotent: NonIdempotentRetry::Unprocessed,
         }
     }
 }
@@ -170,7 +177,12 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1u32 << exponent)
             .min(self.max_backoff);
-        let jitter = jitter.clamp(0.0, 1.0);
+        // `mul_f64` panics on NaN: a caller's odd jitter must not take the process down.
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
         base / 2 + base.mul_f64(jitter / 2.0)
     }
 
@@ -193,64 +205,25 @@ impl RetryPolicy {
         if attempt.number >= self.max_attempts {
             return Decision::Stop(StopReason::AttemptsExhausted);
         }
+        let backoff = self.backoff(attempt.number, jitter);
         let wait = match failure {
             FailureKind::RateLimited {
+                retry_after: Some(asked),
+            }
+            | FailureKind::Unavailable {
                 retry_after: Some(asked),
             } => {
                 if *asked > self.max_retry_after {
                     return Decision::Stop(StopReason::RetryAfterTooLong);
                 }
-                *asked
+                (*asked).max(backoff)
             }
-            _ => self.backoff(attempt.number, jitter),
+            _ => backoff,
         };
         if attempt.elapsed.saturating_add(wait) > self.max_elapsed {
             return Decision::Stop(StopReason::TimeBudgetExhausted);
         }
         Decision::Retry(wait)
-    }
-
-    /// Runs `operation` until it succeeds or the policy gives up, sleeping between attempts
-    /// (with tokio's clock, so tests can pause time). Returns the last error on giving up.
-    ///
-    /// `idempotent` says whether the request may be repeated safely; pass `false` for anything
-    /// that creates something (sending a message, uploading a file).
-    pub async fn run<T, F, Fut>(&self, idempotent: bool, mut operation: F) -> Result<T, Error>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let started = tokio::time::Instant::now();
-        let mut number = 0u32;
-        loop {
-            number += 1;
-            let error = match operation().await {
-                Ok(value) => return Ok(value),
-                Err(error) => error,
-            };
-            let attempt = Attempt {
-                number,
-                elapsed: started.elapsed(),
-                idempotent,
-            };
-            match self.decide(&attempt, &error.failure_kind(), jitter()) {
-                Decision::Retry(wait) => {
-                    tracing::debug!(
-                        attempt = number,
-                        wait_ms = wait.as_millis() as u64,
-                        error = %error,
-                        "retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                Decision::Stop(reason) => {
-                    if number > 1 || reason != StopReason::NotRetryable {
-                        tracing::debug!(attempt = number, ?reason, "giving up");
-                    }
-                    return Err(error);
-                }
-            }
-        }
     }
 }
 
@@ -265,9 +238,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// A number in `[0, 1)` for jitter. Backoff jitter needs spread, not unpredictability, so the
+/// A number in `[0, 1)` for jitter, different at every call. Backoff jitter needs spread, not unpredictability, so the
 /// standard library's per-process random hash keys are enough and no RNG crate is needed.
-pub(crate) fn jitter() -> f64 {
+pub fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -289,6 +262,7 @@ mod tests {
     }
 
     const RATE_LIMITED: FailureKind = FailureKind::RateLimited { retry_after: None };
+    const UNAVAILABLE: FailureKind = FailureKind::Unavailable { retry_after: None };
 
     #[test]
     fn retries_only_the_transient_failures() {
@@ -296,7 +270,7 @@ mod tests {
         for kind in [
             RATE_LIMITED,
             FailureKind::Status(502),
-            FailureKind::Status(503),
+            FailureKind::Unavailable { retry_after: None },
             FailureKind::Status(504),
             FailureKind::Connect,
             FailureKind::Timeout,
@@ -310,7 +284,7 @@ mod tests {
                 "{kind:?} should be retried"
             );
         }
-        for kind in [400, 401, 403, 404, 409, 422, 500, 501] {
+        for kind in [400, 401, 403, 404, 409, 422, 500, 501, 503] {
             assert_eq!(
                 policy.decide(&attempt(1, 0, true), &FailureKind::Status(kind), 0.5),
                 Decision::Stop(StopReason::NotRetryable),
@@ -324,9 +298,13 @@ mod tests {
     }
 
     #[test]
-    fn non_idempotent_requests_are_not_resent_unless_opted_in() {
-        let never = RetryPolicy::default();
-        for kind in [RATE_LIMITED, FailureKind::Connect, FailureKind::Status(503)] {
+    fn non_idempotent_requests_are_resent_only_when_unprocessed_by_default() {
+        assert_eq!(
+            RetryPolicy::default().non_idempotent,
+            NonIdempotentRetry::Unprocessed
+        );
+        let never = RetryPolicy::default().with_non_idempotent(NonIdempotentRetry::Never);
+        for kind in [RATE_LIMITED, FailureKind::Connect, UNAVAILABLE] {
             assert_eq!(
                 never.decide(&attempt(1, 0, false), &kind, 0.5),
                 Decision::Stop(StopReason::NotIdempotent)
@@ -343,8 +321,8 @@ mod tests {
             unprocessed.decide(&attempt(1, 0, false), &FailureKind::Connect, 0.5),
             Decision::Retry(_)
         ));
-        // A timeout or a 503 may hide a message that was sent: still not re-sent.
-        for kind in [FailureKind::Timeout, FailureKind::Status(503)] {
+        // A timeout, a broken connection or a 503 may hide a message that was sent.
+        for kind in [FailureKind::Timeout, FailureKind::Transport, UNAVAILABLE] {
             assert_eq!(
                 unprocessed.decide(&attempt(1, 0, false), &kind, 0.5),
                 Decision::Stop(StopReason::NotIdempotent)
@@ -370,7 +348,7 @@ mod tests {
         );
         let budget = RetryPolicy::default().with_max_elapsed(Duration::from_secs(1));
         assert_eq!(
-            budget.decide(&attempt(1, 900, true), &FailureKind::Status(503), 0.0),
+            budget.decide(&attempt(1, 900, true), &UNAVAILABLE, 0.0),
             Decision::Stop(StopReason::TimeBudgetExhausted)
         );
         assert_eq!(
@@ -397,6 +375,65 @@ mod tests {
             policy.decide(&attempt(1, 55_000, true), &asked(10), 0.9),
             Decision::Stop(StopReason::TimeBudgetExhausted)
         );
+        // A 503 with Retry-After is honoured like a 429.
+        let unavailable = FailureKind::Unavailable {
+            retry_after: Some(Duration::from_secs(4)),
+        };
+        assert_eq!(
+            policy.decide(&attempt(1, 0, true), &unavailable, 0.9),
+            Decision::Retry(Duration::from_secs(4))
+        );
+    }
+
+    #[test]
+    fn a_retry_after_of_zero_still_backs_off_with_jitter() {
+        let policy =
+            RetryPolicy::default().with_backoff(Duration::from_millis(100), Duration::from_secs(1));
+        let now = FailureKind::RateLimited {
+            retry_after: Some(Duration::ZERO),
+        };
+        let waits: Vec<Decision> = [0.0, 1.0]
+            .iter()
+            .map(|j| policy.decide(&attempt(1, 0, true), &now, *j))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                Decision::Retry(Duration::from_millis(50)),
+                Decision::Retry(Duration::from_millis(100))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_huge_retry_after_or_elapsed_time_never_overflows() {
+        let policy = RetryPolicy::default();
+        let huge = FailureKind::RateLimited {
+            retry_after: Some(Duration::MAX),
+        };
+        assert_eq!(
+            policy.decide(&attempt(1, 0, true), &huge, 0.5),
+            Decision::Stop(StopReason::RetryAfterTooLong)
+        );
+        let far = Attempt {
+            number: 1,
+            elapsed: Duration::MAX,
+            idempotent: true,
+        };
+        assert_eq!(
+            policy.decide(&far, &RATE_LIMITED, 0.5),
+            Decision::Stop(StopReason::TimeBudgetExhausted)
+        );
+        let now = SystemTime::UNIX_EPOCH;
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            None,
+            "a number too big for u64 is not a wait"
+        );
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
     }
 
     #[test]
@@ -410,6 +447,7 @@ mod tests {
         assert_eq!(policy.backoff(10, 1.0), Duration::from_secs(1));
         assert_eq!(policy.backoff(40, 0.0), Duration::from_millis(500));
         assert_eq!(policy.backoff(1, 7.0), Duration::from_millis(100));
+        assert_eq!(policy.backoff(1, f64::NAN), Duration::from_millis(75));
     }
 
     #[test]

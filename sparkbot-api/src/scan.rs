@@ -145,7 +145,7 @@ impl<'a> ScanDeviceQr<'a> {
             .header(ACCEPT, accept_for(encoding.as_ref()))
             .build()?;
         let response = client
-            .execute_handwritten(request, "scan_device_qr")
+            .execute_handwritten(request, "scan_device_qr", false)
             .await?;
         let status = response.status();
         let headers = response.headers().clone();

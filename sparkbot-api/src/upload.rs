@@ -142,7 +142,9 @@ impl Client {
             .get(url)
             .header(ACCEPT, HeaderValue::from_static("*/*"))
             .build()?;
-        let response = self.execute_handwritten(request, "download_path").await?;
+        let response = self
+            .execute_handwritten(request, "download_path", true)
+            .await?;
         Ok(ResponseValue::stream(response))
     }
 }
@@ -302,7 +304,7 @@ impl MultipartUpload<'_> {
             .multipart(form)
             .build()?;
         let response = client
-            .execute_handwritten(request, "upload_file_multipart")
+            .execute_handwritten(request, "upload_file_multipart", false)
             .await?;
         // The spec's success statuses; another 2xx is not the documented answer.
         match response.status().as_u16() {

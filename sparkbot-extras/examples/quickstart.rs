@@ -14,6 +14,7 @@ mod double;
 use std::time::Duration;
 
 use futures::TryStreamExt;
+use sparkbot_extras::sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{DeviceFilter, SparkBot};
 
 #[tokio::main]
@@ -25,15 +26,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bot = if demo {
         let root = double::start().await?;
         println!("No SPARKBOT_API_KEY set: using the in-process SparkBot double at {root}\n");
-        SparkBot::builder()
-            .api_key("demo-key")
-            .base_url(root)
-            .build()?
+        SparkBot::new(ClientConfig::new(root, ApiKey::new("demo-key")?).build()?)
     } else {
-        SparkBot::builder()
-            .from_env()
-            .device_cache(Duration::from_secs(60))
-            .build()?
+        SparkBot::from_env()?.with_device_cache(Duration::from_secs(60))
     };
 
     // 1. List every device, page by page.

@@ -15,6 +15,7 @@ mod double;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use sparkbot_extras::sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{Error, SparkBot};
 
 #[tokio::main]
@@ -33,10 +34,10 @@ async fn main() -> ExitCode {
         };
         println!("No SPARKBOT_API_KEY set: using the in-process SparkBot double at {root}");
         println!("(devices: sales, support, new-phone)\n");
-        SparkBot::builder()
-            .api_key("demo-key")
-            .base_url(root)
-            .build()
+        ApiKey::new("demo-key")
+            .and_then(|key| ClientConfig::new(root, key).build())
+            .map(SparkBot::new)
+            .map_err(Error::from)
     } else {
         SparkBot::from_env()
     };

@@ -9,9 +9,11 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use sparkbot_api::types::{self, ApiError};
-use sparkbot_api::{RAW_BODY_META_KEY, ResponseValue, SYNTHESIZED_ERROR_HEADER};
+use sparkbot_api::{
+    ErrorFacts, FailureKind, RAW_BODY_META_KEY, ResponseValue, SYNTHESIZED_ERROR_HEADER,
+    parse_retry_after,
+};
 
-use crate::retry::{FailureKind, parse_retry_after};
 use crate::session::{DeviceState, RequiredAction};
 
 /// Result alias used across the crate.
@@ -234,7 +236,7 @@ fn last_error_text(last: &Option<Box<Error>>) -> String {
 pub enum Error {
     /// The client could not be configured (no API key, bad base URL, …). No request was sent.
     #[error("configuration error: {0}")]
-    Config(String),
+    Config(#[from] sparkbot_api::ConfigError),
 
     /// An argument was rejected before any request was sent.
     #[error("invalid input: {0}")]
@@ -268,8 +270,11 @@ pub enum Error {
         ids: Vec<String>,
     },
 
-    /// 404 for something other than a device.
-    #[error("not found ({0})")]
+    /// 404 for something other than a device, or for every path when the base URL is wrong.
+    #[error(
+        "not found ({0}): the resource does not exist, or the base URL is wrong (it must be the \
+         API root including /v1, such as https://api.wassenger.com/v1)"
+    )]
     NotFound(ApiFailure),
 
     /// 409: the request conflicts with the current state (already exists, already a member…).
@@ -301,12 +306,21 @@ pub enum Error {
     Api(ApiFailure),
 
     /// The request did not complete within the configured timeout.
-    #[error("request timed out: {0}")]
+    #[error("request timed out: {}", causes(.0))]
     Timeout(#[source] reqwest::Error),
 
-    /// The connection failed (refused, reset, DNS, TLS…).
-    #[error("transport error: {0}")]
+    /// The connection failed (refused, reset, DNS, TLS…); the message names the cause.
+    #[error("transport error: {}", causes(.0))]
     Transport(#[source] reqwest::Error),
+
+    /// A request that creates something (a message above all) failed in a way that leaves its
+    /// outcome unknown: a timeout, a connection lost after the request went out, a 5xx. It may
+    /// have been processed, so it was not re-sent; look it up (by its `reference`) before
+    /// sending again. Not [`Error::is_transient`]: blindly retrying may duplicate it.
+    #[error(
+        "the outcome is unknown, the request may have been processed (a message may have been sent): {0}"
+    )]
+    OutcomeUnknown(Box<Error>),
 
     /// A success response whose body is not what the API describes.
     #[error("cannot decode the response: {source} (body: {:?})", snippet(.body))]
@@ -374,6 +388,22 @@ pub enum Error {
     Other(String),
 }
 
+/// An error's message followed by its sources, so "connection refused" or a certificate
+/// problem shows in `Display`, not only in `Debug`.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
 impl Error {
     /// Maps an error status to its variant, by status and `errorCode`.
     pub fn from_failure(failure: ApiFailure) -> Self {
@@ -403,10 +433,30 @@ impl Error {
         }
     }
 
-    /// Reads a not-found from a device-scoped call as "device `id` not found".
+    /// Maps the failure of a request that is not idempotent: when its outcome is unknown it
+    /// becomes [`Error::OutcomeUnknown`].
+    pub fn from_send(e: sparkbot_api::Error<ApiError>) -> Self {
+        let unknown = e.outcome_unknown();
+        let error = Error::from(e);
+        if unknown {
+            Error::OutcomeUnknown(Box::new(error))
+        } else {
+            error
+        }
+    }
+
+    /// Whether the request may have been processed although it failed (see
+    /// [`Error::OutcomeUnknown`]).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown(_))
+    }
+
+    /// Reads a not-found from a device-scoped call as "device `id` not found" when the API
+    /// said so in its own JSON; a 404 that is not the API's answer (a wrong base URL, a proxy)
+    /// stays [`Error::NotFound`], whose message points at the base URL.
     pub fn for_device(self, device_id: &str) -> Self {
         match self {
-            Error::NotFound(failure) => Error::DeviceNotFound {
+            Error::NotFound(failure) if failure.is_json() => Error::DeviceNotFound {
                 key: format!("id {device_id}"),
                 searched: None,
                 response: Some(failure),
@@ -455,21 +505,26 @@ impl Error {
     }
 
     /// Whether trying again later may succeed: 429, 502, 503, 504, timeouts, connection errors.
+    /// Never for [`Error::OutcomeUnknown`]: trying again may do the thing twice.
     pub fn is_transient(&self) -> bool {
         self.failure_kind().is_retryable()
     }
 
-    /// How this failure looks to a [`RetryPolicy`](crate::RetryPolicy).
+    /// How this failure looks to a [`RetryPolicy`](sparkbot_api::RetryPolicy).
     pub fn failure_kind(&self) -> FailureKind {
         match self {
             Error::RateLimited { retry_after, .. } => FailureKind::RateLimited {
                 retry_after: *retry_after,
             },
+            Error::OutcomeUnknown(_) => FailureKind::Permanent,
             Error::Timeout(_) => FailureKind::Timeout,
             Error::Transport(e) if e.is_connect() => FailureKind::Connect,
             Error::Transport(_) => FailureKind::Transport,
             Error::UnexpectedStatus { status } => FailureKind::Status(*status),
             other => match other.api_failure() {
+                Some(f) if f.status() == 503 => FailureKind::Unavailable {
+                    retry_after: f.retry_after(),
+                },
                 Some(f) => FailureKind::Status(f.status()),
                 None => FailureKind::Permanent,
             },
@@ -516,11 +571,5 @@ impl From<sparkbot_api::Error<ApiError>> for Error {
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
         from_reqwest(e)
-    }
-}
-
-impl From<sparkbot_api::ConfigError> for Error {
-    fn from(e: sparkbot_api::ConfigError) -> Self {
-        Error::Config(e.to_string())
     }
 }

@@ -3,7 +3,6 @@
 #![warn(missing_docs)]
 
 mod client;
-mod config;
 mod error;
 #[rustfmt::skip]
 mod generated_streams;
@@ -11,19 +10,18 @@ mod lookup;
 pub mod media;
 pub mod paging;
 pub mod phone;
-mod retry;
 pub mod session;
 pub mod webhook;
 
 pub use client::SparkBot;
-pub use config::{ENV_API_KEY, ENV_BASE_URL, SparkBotBuilder};
 pub use error::{ApiFailure, Error, FieldError, Result};
 pub use lookup::{DeviceFilter, DeviceKey};
 pub use media::{Download, FileSource, Upload, UploadOutcome};
 pub use paging::{PageRequest, PageStream, Paging};
-pub use phone::{E164, PhoneError, normalize_phone};
-pub use retry::{
-    Attempt, Decision, FailureKind, NonIdempotentRetry, RetryPolicy, StopReason, parse_retry_after,
-};
+pub use phone::{CountryCode, CountryCodeError, E164, PhoneError, normalize_phone};
 pub use session::{DeviceState, Readiness, RequiredAction, SyncProgress, SyncSession};
 pub use sparkbot_api;
+pub use sparkbot_api::{
+    Attempt, ClientConfig, Decision, ENV_API_KEY, ENV_BASE_URL, FailureKind, NonIdempotentRetry,
+    RetryPolicy, StopReason, parse_retry_after,
+};

@@ -246,7 +246,7 @@ impl SparkBot {
 
     /// Lists every device matching `filter`. An unfiltered listing is served from the device
     /// cache when one is configured.
-    pub async fn list_devices(&self, filter: DeviceFilter) -> Result<Vec<Device>, Error> {
+    pub async fn devices(&self, filter: DeviceFilter) -> Result<Vec<Device>, Error> {
         if filter.is_empty() {
             return Ok(self.all_devices().await?.as_ref().clone());
         }
@@ -270,7 +270,7 @@ impl SparkBot {
 
     /// Gets one device by id (from the cache when fresh). A 404 becomes
     /// [`Error::DeviceNotFound`].
-    pub async fn get_device(&self, device_id: &str) -> Result<Device, Error> {
+    pub async fn device(&self, device_id: &str) -> Result<Device, Error> {
         let id = Self::parse_device_id(device_id)?;
         if let Some(device) = self.cache().and_then(|c| c.get(&id)) {
             return Ok(device);
@@ -305,7 +305,7 @@ impl SparkBot {
             other => other,
         };
         if let DeviceKey::Id(id) = &key {
-            return self.get_device(id).await;
+            return self.device(id).await;
         }
         let devices = self.all_devices().await?;
         let matches: Vec<&Device> = devices.iter().filter(|d| key.matches(d)).collect();

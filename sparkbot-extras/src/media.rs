@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt};
+use sparkbot_api::ResponseValue;
 use sparkbot_api::types::{self, MediaFormat};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
@@ -228,12 +229,7 @@ impl SparkBot {
     /// Downloads from a link the API handed out, such as an inbound message's
     /// `media.links.download` (`/v1/chat/{device}/files/{file}/download`), as a stream.
     pub async fn download_link(&self, link: &str) -> Result<Download, Error> {
-        let response = self
-            .call_raw(true, |api| {
-                let link = link.to_owned();
-                async move { api.download_path(&link).await }
-            })
-            .await?;
+        let response = self.api().download_path(link).await?;
         let header = |name| {
             response
                 .headers()
@@ -288,8 +284,8 @@ impl Upload<'_> {
         self
     }
 
-    /// Uploads. Bytes and paths follow the retry policy for non-idempotent requests (by
-    /// default: not re-sent); a reader is sent once. The parts are checked before any I/O (an
+    /// Uploads, once: a multipart body is not re-sent, and a failure whose outcome is unknown
+    /// is [`Error::OutcomeUnknown`]. The parts are checked before any I/O (an
     /// invalid one is [`Error::InvalidInput`]); a device key that is not an id is looked up
     /// first ([`SparkBot::find_device`]).
     pub async fn send(self) -> Result<UploadOutcome, Error> {
@@ -309,44 +305,30 @@ impl Upload<'_> {
         };
         let parts = &parts;
         let result = match source {
-            FileSource::Bytes { data, filename } => {
-                bot.call(false, |api| {
-                    let (data, filename) = (data.clone(), filename.clone());
-                    async move {
-                        parts
-                            .apply(api.upload_file_multipart())
-                            .bytes(data, filename)
-                            .send()
-                            .await
-                    }
-                })
+            FileSource::Bytes { data, filename } => parts
+                .apply(bot.api().upload_file_multipart())
+                .bytes(data, filename)
+                .send()
                 .await
-            }
+                .map(ResponseValue::into_inner)
+                .map_err(Error::from_send),
             FileSource::Path(path) => {
                 let filename = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .ok_or_else(|| Error::InvalidInput(format!("{path:?} names no file")))?;
-                // Opened before the first attempt so a missing file is an I/O error, not a
-                // request error.
+                // Opened before the request so a missing file is an I/O error, not a request
+                // error. A streamed body is sent once (the pipeline cannot clone it).
                 let length = tokio::fs::metadata(&path).await?.len();
-                let path = &path;
-                bot.call(false, |api| {
-                    let filename = filename.clone();
-                    async move {
-                        let file = tokio::fs::File::open(path).await.map_err(|e| {
-                            sparkbot_api::Error::Custom(format!("cannot open {path:?}: {e}"))
-                        })?;
-                        let body =
-                            reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-                        parts
-                            .apply(api.upload_file_multipart())
-                            .stream(body, Some(length), filename)
-                            .send()
-                            .await
-                    }
-                })
-                .await
+                let file = tokio::fs::File::open(&path).await?;
+                let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+                parts
+                    .apply(bot.api().upload_file_multipart())
+                    .stream(body, Some(length), filename)
+                    .send()
+                    .await
+                    .map(ResponseValue::into_inner)
+                    .map_err(Error::from_send)
             }
             FileSource::Reader {
                 reader,
@@ -359,8 +341,8 @@ impl Upload<'_> {
                     .stream(body, length, filename)
                     .send()
                     .await
-                    .map(sparkbot_api::ResponseValue::into_inner)
-                    .map_err(Error::from)
+                    .map(ResponseValue::into_inner)
+                    .map_err(Error::from_send)
             }
         };
         match result {

@@ -198,13 +198,15 @@ impl SessionApi for SparkBot {
     fn trigger_sync(&self, device_id: &str) -> impl Future<Output = Result<(), Error>> + Send {
         let id = device_id.to_owned();
         async move {
-            self.call(true, |api| {
-                let id = id.clone();
-                async move { api.sync_device_session().device_id(id).send().await }
-            })
-            .await
-            .map(drop)
-            .map_err(|e| e.for_device(&id))
+            let call = Box::pin(
+                self.api()
+                    .sync_device_session()
+                    .device_id(id.clone())
+                    .send(),
+            );
+            call.await
+                .map(drop)
+                .map_err(|e| Error::from(e).for_device(&id))
         }
     }
 
@@ -334,7 +336,7 @@ impl<'a> SyncSession<'a> {
             trigger,
             timing,
             &mut *on_change,
-            &mut crate::retry::jitter,
+            &mut sparkbot_api::retry::jitter,
         )
         .await
     }

@@ -6,6 +6,7 @@
 // - GET /devices/{deviceId}/scan (scanDeviceQr): left out of generation (x-sparkbot-handwritten); hand-written in sparkbot-api
 // - POST /files (uploadFile): request body keeps application/json only (dropped multipart/form-data)
 // - /devices/{deviceId}/scan: path left out (no generated operation remains)
+// - 137 operations: any 2xx status is a success, decoded as the documented one (`2XX` added)
 // - 137 operations: evidence level and SparkBot actions appended to the rustdoc description
 // - mocks: GET /campaigns: date-time query parameter `before` is matched as its RFC 3339 string
 // - mocks: GET /campaigns: date-time query parameter `after` is matched as its RFC 3339 string
@@ -187,6 +188,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Campaign>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -248,6 +263,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Campaign) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -322,6 +347,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -441,6 +470,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::CampaignRecipient>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -518,6 +561,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -695,6 +748,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &::std::vec::Vec<types::Chat>) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -768,6 +831,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -867,6 +940,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Chat) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -951,6 +1034,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -1037,6 +1124,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -1118,6 +1215,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -1204,6 +1305,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -1316,6 +1427,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -1400,6 +1521,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::ChatNote) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -1489,6 +1620,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -1570,6 +1705,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -1655,6 +1794,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -1815,6 +1964,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::ChatParticipant>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -1899,6 +2062,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -2018,6 +2191,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::ChatMessage>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -2102,6 +2289,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -2292,6 +2489,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::ChatContact>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -2376,6 +2587,16 @@ pub mod operations {
                 self
                     .0
                     .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::ChatContact) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -2478,6 +2699,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -2573,6 +2804,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::ChatContact) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -2654,6 +2895,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -2739,6 +2984,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::ChatContact) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -2835,6 +3090,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -2923,6 +3188,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -3071,6 +3346,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::ChatFile>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -3156,6 +3445,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::ChatFile) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -3237,6 +3536,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body(value),
             )
@@ -3477,6 +3786,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::ChatMessage>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -3558,6 +3881,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::ChatMessage) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -3674,6 +4007,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -3762,6 +4099,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -3844,6 +4191,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::ChatMessageAckInfo) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -4062,6 +4419,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::UserStatus>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -4139,6 +4510,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UserStatus) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -4212,6 +4593,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -4294,6 +4679,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UserStatus) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -4392,6 +4787,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -4465,6 +4870,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -4588,6 +5003,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Device>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -4656,6 +5085,16 @@ pub mod operations {
                 self
                     .0
                     .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Device) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -4754,6 +5193,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Device) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -4824,6 +5273,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -4898,6 +5351,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Device) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -4993,6 +5456,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::AuthCodeResult) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5072,6 +5545,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5147,6 +5630,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -5244,6 +5731,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5319,6 +5816,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -5431,6 +5938,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Channel>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5508,6 +6029,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -5602,6 +6133,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Channel) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5692,6 +6233,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5773,6 +6324,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Channel) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -5859,6 +6420,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -5943,6 +6508,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Channel) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -6036,6 +6611,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6115,6 +6700,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6189,6 +6784,20 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Department>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -6283,6 +6892,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Department) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6370,6 +6989,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6447,6 +7070,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Department) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -6566,6 +7199,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Group>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6641,6 +7288,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Group) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -6742,6 +7399,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Group) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6830,6 +7497,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -6911,6 +7588,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Group) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -7003,6 +7690,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Group) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7087,6 +7784,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -7177,6 +7884,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::GroupInvite) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7263,6 +7980,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::GroupInvite) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7345,6 +8072,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -7438,6 +8175,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7527,6 +8274,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7612,6 +8369,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Group) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -7714,6 +8481,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7803,6 +8580,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Group) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -7875,6 +8662,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::DeviceHealth) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -7977,6 +8774,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Invoice>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8058,6 +8869,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body(value),
             )
@@ -8148,6 +8969,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Label>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8223,6 +9058,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Label) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -8312,6 +9157,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8387,6 +9236,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Label) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -8539,6 +9398,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::MeetingLink>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8629,6 +9502,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::MeetingLink) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8706,6 +9589,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -8793,6 +9680,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Profile) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8872,6 +9769,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -8946,6 +9853,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body(value),
             )
@@ -9031,6 +9948,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -9103,6 +10030,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::QueueState) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -9182,6 +10119,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -9272,6 +10219,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -9347,6 +10298,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -9469,6 +10430,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::QuickReply>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -9546,6 +10521,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::QuickReply) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -9637,6 +10622,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -9714,6 +10703,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::QuickReply) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -9833,6 +10832,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -9939,6 +10948,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10025,6 +11044,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10095,6 +11124,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::SessionSyncResult) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -10183,6 +11222,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::TeamMember>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10256,6 +11309,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::TeamMember) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -10343,6 +11406,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10416,6 +11483,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -10619,6 +11696,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &::std::vec::Vec<types::File>) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10701,6 +11788,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &::std::vec::Vec<types::File>) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn conflict(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10773,6 +11870,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10834,6 +11941,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::File) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -10909,6 +12026,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -10982,6 +12103,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::File) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -11062,6 +12193,16 @@ pub mod operations {
                     .json_body(value),
             )
         }
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -11134,6 +12275,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body(value),
+            )
+        }
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body(value),
             )
@@ -11347,6 +12498,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Message>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -11415,6 +12580,16 @@ pub mod operations {
                 self
                     .0
                     .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Message) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -11490,6 +12665,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Message) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -11575,6 +12760,10 @@ pub mod operations {
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
         }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -11652,6 +12841,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Message) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -11724,6 +12923,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::NumberExistsResult) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -11787,6 +12996,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &types::NumberValidationResult,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -11843,6 +13066,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -11987,6 +13220,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::TeamMember>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -12046,6 +13293,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -12115,6 +13366,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::TeamMember) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -12227,6 +13488,20 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::Webhook>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn too_many_requests(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -12295,6 +13570,16 @@ pub mod operations {
                 self
                     .0
                     .status(201u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::Webhook) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -12373,6 +13658,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Webhook) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -12443,6 +13738,10 @@ pub mod operations {
         }
         pub fn no_content(self) -> Self {
             Self(self.0.status(204u16))
+        }
+        pub fn success(self, status: u16) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(self.0.status(status))
         }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
@@ -12521,6 +13820,16 @@ pub mod operations {
                     .json_body_obj(value),
             )
         }
+        pub fn success(self, status: u16, value: &types::Webhook) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
         pub fn not_found(self, value: &types::ApiError) -> Self {
             Self(
                 self
@@ -12593,6 +13902,16 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(self, status: u16, value: &types::UntypedResponse) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )
@@ -12689,6 +14008,20 @@ pub mod operations {
                 self
                     .0
                     .status(200u16)
+                    .header("content-type", "application/json")
+                    .json_body_obj(value),
+            )
+        }
+        pub fn success(
+            self,
+            status: u16,
+            value: &::std::vec::Vec<types::WebhookLog>,
+        ) -> Self {
+            assert_eq!(status / 100u16, 2u16);
+            Self(
+                self
+                    .0
+                    .status(status)
                     .header("content-type", "application/json")
                     .json_body_obj(value),
             )

@@ -84,10 +84,38 @@ pub async fn server() -> MockServer {
     MockServer::start_async().await
 }
 
-/// A client aimed at `server`. The generated mocks match the spec's paths without `/v1`, so
-/// the mock's root is the API root.
+/// A client aimed at `server`, with the default retry policy but millisecond backoffs. The
+/// generated mocks match the spec's paths without `/v1`, so the mock's root is the API root.
 pub fn client(server: &MockServer) -> Client {
-    Client::with_api_key(&server.base_url(), TEST_API_KEY).expect("valid test configuration")
+    config(server)
+        .with_retry(fast_retries())
+        .build()
+        .expect("valid test configuration")
+}
+
+/// A client aimed at `server` that makes one attempt per call, for tests of how one response
+/// is mapped.
+pub fn client_without_retries(server: &MockServer) -> Client {
+    config(server)
+        .with_retry(sparkbot_api::RetryPolicy::none())
+        .build()
+        .expect("valid test configuration")
+}
+
+/// The configuration of [`client`], to change before building.
+pub fn config(server: &MockServer) -> sparkbot_api::ClientConfig {
+    sparkbot_api::ClientConfig::new(
+        server.base_url(),
+        sparkbot_api::ApiKey::new(TEST_API_KEY).expect("a valid key"),
+    )
+}
+
+/// The default retry policy with backoffs of 1 to 5 ms, so tests of retries stay fast.
+pub fn fast_retries() -> sparkbot_api::RetryPolicy {
+    sparkbot_api::RetryPolicy::default().with_backoff(
+        std::time::Duration::from_millis(1),
+        std::time::Duration::from_millis(5),
+    )
 }
 
 /// Adds the checks every request must pass: the `Token` header carries the key, the SDK's

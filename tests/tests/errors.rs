@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use sparkbot_api::{ApiKey, ClientConfig, Error, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, operations, server,
+    DEVICE_ID, MockServerExt, api_error, authed, client, client_without_retries, device_id,
+    operations, server,
 };
 
 fn error_response(
@@ -26,7 +27,7 @@ async fn get_device_failing_with(
         authed(when.device_id(&device_id()).into_inner());
         answer(then);
     });
-    let err = client(&server)
+    let err = client_without_retries(&server)
         .get_device()
         .device_id(DEVICE_ID)
         .send()
@@ -160,13 +161,34 @@ async fn wrong_shaped_success_json_is_a_decode_error() {
 #[tokio::test]
 async fn an_unlisted_status_is_an_unexpected_response() {
     let err = get_device_failing_with(|then| {
-        then.into_inner().status(202);
+        then.into_inner().status(304);
     })
     .await;
     match err {
-        Error::UnexpectedResponse(response) => assert_eq!(response.status().as_u16(), 202),
+        Error::UnexpectedResponse(response) => assert_eq!(response.status().as_u16(), 304),
         other => panic!("expected UnexpectedResponse, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn any_2xx_is_a_success_decoded_as_the_documented_body() {
+    let server = server().await;
+    let mock = server.get_device(|when, then| {
+        authed(when.into_inner());
+        then.into_inner()
+            .status(202)
+            .header("content-type", "application/json")
+            .body(format!("{{\"id\": \"{DEVICE_ID}\"}}"));
+    });
+    let device = client(&server)
+        .get_device()
+        .device_id(DEVICE_ID)
+        .send()
+        .await
+        .expect("a 202 is a success")
+        .into_inner();
+    mock.assert();
+    assert_eq!(device.id.as_deref(), Some(DEVICE_ID));
 }
 
 #[tokio::test]
@@ -204,7 +226,7 @@ async fn a_response_slower_than_the_timeout_is_a_timeout_error() {
         server.base_url(),
         ApiKey::new(sparkbot_tests::TEST_API_KEY).unwrap(),
     )
-    .timeout(Duration::from_millis(100))
+    .with_timeout(Duration::from_millis(100))
     .build()
     .unwrap();
     let err = client

@@ -7,6 +7,7 @@ use futures::TryStreamExt;
 use httpmock::{Method, MockServer};
 use serde_json::json;
 use sparkbot_api::types::{self, DeviceStatusFilter, MessageStatus, SessionStatusFilter};
+use sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{
     DeviceFilter, Error, NonIdempotentRetry, RetryPolicy, SparkBot, paging::Paging,
 };
@@ -24,13 +25,13 @@ fn bot(server: &MockServer) -> SparkBot {
 }
 
 fn bot_with(server: &MockServer, retry: RetryPolicy) -> SparkBot {
-    SparkBot::builder()
-        .base_url(server.base_url())
-        .api_key(TEST_API_KEY)
-        .timeout(Duration::from_millis(300))
-        .retry(retry)
-        .build()
-        .expect("valid configuration")
+    SparkBot::new(
+        ClientConfig::new(server.base_url(), ApiKey::new(TEST_API_KEY).unwrap())
+            .with_timeout(Duration::from_millis(300))
+            .with_retry(retry)
+            .build()
+            .expect("valid configuration"),
+    )
 }
 
 fn device_json(id: &str, phone: &str, alias: &str, status: &str, session: &str) -> types::Device {
@@ -121,7 +122,7 @@ async fn fault_matrix_maps_each_failure_and_retries_only_where_allowed() {
     ];
     for (status, content_type, body, retry_after, hits, check) in cases {
         let mut mock = raw_get_device(&server, status, content_type, &body, retry_after);
-        let err = bot.get_device(DEVICE_ID).await.unwrap_err();
+        let err = bot.device(DEVICE_ID).await.unwrap_err();
         let label = format!("{status} {content_type} retry-after={retry_after:?}");
         assert!(check(&err), "{label}: unexpected {err:?}");
         assert_eq!(mock.calls(), hits, "{label}: {err}");
@@ -147,7 +148,7 @@ async fn a_response_slower_than_the_timeout_is_a_timeout_retried_for_reads() {
             .into_inner()
             .delay(Duration::from_millis(1500));
     });
-    let err = bot(&server).get_device(DEVICE_ID).await.unwrap_err();
+    let err = bot(&server).device(DEVICE_ID).await.unwrap_err();
     // Three attempts, each cut by the client's timeout rather than served after the delay.
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(err.is_transient());
@@ -161,13 +162,16 @@ async fn connection_refused_is_a_transport_error_retried_then_reported() {
         .local_addr()
         .unwrap()
         .port();
-    let bot = SparkBot::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .api_key(TEST_API_KEY)
-        .retry(fast_retries())
+    let bot = SparkBot::new(
+        ClientConfig::new(
+            format!("http://127.0.0.1:{port}"),
+            ApiKey::new(TEST_API_KEY).unwrap(),
+        )
+        .with_retry(fast_retries())
         .build()
-        .unwrap();
-    let err = bot.get_device(DEVICE_ID).await.unwrap_err();
+        .unwrap(),
+    );
+    let err = bot.device(DEVICE_ID).await.unwrap_err();
     match &err {
         Error::Transport(e) => assert!(e.is_connect(), "{e:?}"),
         other => panic!("{other:?}"),
@@ -194,7 +198,7 @@ async fn a_transient_failure_then_success_is_retried_transparently() {
         authed(when.device_id(&DEVICE_ID.parse().unwrap()).into_inner());
         then.ok(&device);
     });
-    let found = bot(&server).get_device(DEVICE_ID).await.unwrap();
+    let found = bot(&server).device(DEVICE_ID).await.unwrap();
     assert_eq!(found.id.as_deref(), Some(DEVICE_ID));
     assert_eq!(failing.calls(), 2);
     assert_eq!(ok.calls(), 1);
@@ -361,16 +365,16 @@ async fn devices_are_found_by_phone_alias_and_whatsapp_id_across_pages() {
 async fn the_device_cache_lists_once_per_ttl() {
     let server = sparkbot_tests::server().await;
     let (page0, page1) = mock_device_pages(&server);
-    let bot = SparkBot::builder()
-        .base_url(server.base_url())
-        .api_key(TEST_API_KEY)
-        .device_cache(Duration::from_secs(300))
-        .build()
-        .unwrap();
+    let bot = SparkBot::new(
+        ClientConfig::new(server.base_url(), ApiKey::new(TEST_API_KEY).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .with_device_cache(Duration::from_secs(300));
     bot.find_device("sales").await.unwrap();
     bot.find_device("+447911123456").await.unwrap();
     // A cached id needs no request either.
-    let device = bot.get_device(&device_id(101)).await.unwrap();
+    let device = bot.device(&device_id(101)).await.unwrap();
     assert_eq!(device.alias.as_deref(), Some("Sales"));
     assert_eq!(page0.calls(), 1);
     assert_eq!(page1.calls(), 1);
@@ -399,7 +403,7 @@ async fn listing_filters_by_status_and_a_400_past_the_end_ends_the_stream() {
         then.client_error(400, &api_error(400, "page:invalid", "Invalid page"));
     });
     let devices = bot(&server)
-        .list_devices(
+        .devices(
             DeviceFilter::all()
                 .status(DeviceStatusFilter::Operative)
                 .session_status(SessionStatusFilter::Online),
@@ -441,7 +445,7 @@ async fn message_search_streams_pages_with_the_callers_filters() {
         then.ok(&second);
     });
     let messages: Vec<types::Message> = bot(&server)
-        .search_messages(|search| search.status(vec![MessageStatus::Failed]))
+        .search_messages_stream(|search| search.status(vec![MessageStatus::Failed]))
         .try_collect()
         .await
         .unwrap();
@@ -490,16 +494,25 @@ async fn any_list_endpoint_gets_a_stream_in_one_line() {
 async fn the_api_key_is_in_no_debug_or_display_output() {
     let server = sparkbot_tests::server().await;
     let bot = bot(&server);
-    let builder = SparkBot::builder().api_key(TEST_API_KEY);
+    let config = ClientConfig::new(server.base_url(), ApiKey::new(TEST_API_KEY).unwrap());
     let _unauthorized = server.get_device(|when, then| {
         authed(when.into_inner());
         then.client_error(401, &api_error(401, "auth", "Invalid token"));
     });
-    let err = bot.get_device(DEVICE_ID).await.unwrap_err();
-    let bad_key = SparkBot::new("http://127.0.0.1:1", &format!("{TEST_API_KEY} x")).unwrap_err();
+    let err = bot.device(DEVICE_ID).await.unwrap_err();
+    let bad_key =
+        sparkbot_api::Client::with_api_key("http://127.0.0.1:1", &format!("{TEST_API_KEY} x"))
+            .unwrap_err();
+    let key_in_url = ClientConfig::new(
+        format!("https://api.example.com/v1?token={TEST_API_KEY}"),
+        ApiKey::new(TEST_API_KEY).unwrap(),
+    )
+    .build()
+    .unwrap_err();
     for text in [
         format!("{bot:?}"),
-        format!("{builder:?}"),
+        format!("{config:?}"),
+        format!("{key_in_url} {key_in_url:?}"),
         format!("{err}"),
         format!("{err:?}"),
         format!("{err:#?}"),

@@ -7,18 +7,19 @@ use futures::StreamExt;
 use httpmock::{Method, MockServer};
 use serde_json::json;
 use sparkbot_api::types::{self, FileKind, MediaFormat};
+use sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{Error, FileSource, SparkBot, UploadOutcome};
 use sparkbot_tests::{DEVICE_ID, TEST_API_KEY, authed};
 
 const FILE_ID: &str = "64a1b2c3d4e5f60718293a4b";
 
 fn bot(server: &MockServer) -> SparkBot {
-    SparkBot::builder()
-        .base_url(server.base_url())
-        .api_key(TEST_API_KEY)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
+    SparkBot::new(
+        ClientConfig::new(server.base_url(), ApiKey::new(TEST_API_KEY).unwrap())
+            .with_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
+    )
 }
 
 fn upload_mock<'a>(server: &'a MockServer, filename: &str, content: &str) -> httpmock::Mock<'a> {
@@ -352,7 +353,8 @@ async fn downloads_stream_to_a_writer_and_follow_api_links() {
         );
         then.status(200).body("voice note");
     });
-    let bot_v1 = SparkBot::new(&v1.url("/v1"), TEST_API_KEY).unwrap();
+    let bot_v1 =
+        SparkBot::new(sparkbot_api::Client::with_api_key(&v1.url("/v1"), TEST_API_KEY).unwrap());
     let mut stream = bot_v1
         .download_link(&format!("/v1/chat/d1/files/{FILE_ID}/download"))
         .await

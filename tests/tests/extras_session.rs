@@ -11,7 +11,7 @@ use sparkbot_extras::{Error, RequiredAction, SparkBot};
 use sparkbot_tests::{DEVICE_ID, MockServerExt, TEST_API_KEY, api_error, authed};
 
 fn bot(server: &MockServer) -> SparkBot {
-    SparkBot::new(&server.base_url(), TEST_API_KEY).unwrap()
+    SparkBot::new(sparkbot_api::Client::with_api_key(&server.base_url(), TEST_API_KEY).unwrap())
 }
 
 fn device(status: &str, session: &str) -> types::Device {

@@ -11,23 +11,24 @@ use futures::{StreamExt, TryStreamExt};
 use httpmock::{Method, MockServer};
 use serde_json::json;
 use sparkbot_api::types::{self, ChatStatusFilter, ChatType};
+use sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{Error, RetryPolicy, SparkBot};
 use sparkbot_tests::{
     DEVICE_ID, TEST_API_KEY, authed, from_json, snake_case, spec, spec_operations,
 };
 
 fn bot(server: &MockServer) -> SparkBot {
-    SparkBot::builder()
-        .base_url(server.base_url())
-        .api_key(TEST_API_KEY)
-        .timeout(Duration::from_secs(5))
-        .retry(
-            RetryPolicy::default()
-                .with_max_attempts(3)
-                .with_backoff(Duration::from_millis(2), Duration::from_millis(5)),
-        )
-        .build()
-        .expect("valid configuration")
+    SparkBot::new(
+        ClientConfig::new(server.base_url(), ApiKey::new(TEST_API_KEY).unwrap())
+            .with_timeout(Duration::from_secs(5))
+            .with_retry(
+                RetryPolicy::default()
+                    .with_max_attempts(3)
+                    .with_backoff(Duration::from_millis(2), Duration::from_millis(5)),
+            )
+            .build()
+            .expect("valid configuration"),
+    )
 }
 
 /// `count` items `{"id": "<prefix>-<n>"}` numbered from `from`.
@@ -212,7 +213,7 @@ async fn the_hand_written_streams_delegate_to_the_generated_ones() {
         &messages,
     );
     let found: Vec<types::Message> = bot(&server)
-        .search_messages(|search| search.status(vec![types::MessageStatus::Failed]))
+        .search_messages_stream(|search| search.status(vec![types::MessageStatus::Failed]))
         .try_collect()
         .await
         .unwrap();

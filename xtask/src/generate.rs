@@ -11,7 +11,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use serde_json::Value;
 
 use crate::spec_walk::METHODS;
-use crate::{constraints, open_enums, overlay, spec_io, streams, workspace_root};
+use crate::{constraints, open_enums, operation_facts, overlay, spec_io, streams, workspace_root};
 
 /// The generated client module of sparkbot-api.
 pub const CLIENT_FILE: &str = "sparkbot-api/src/generated.rs";
@@ -99,6 +99,7 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     let mut log = overlay::apply(&mut value);
     let enums = open_enums::collect(&value)?;
     let limits = constraints::collect(&value);
+    let facts = operation_facts::collect(&value)?;
     let (mock_value, mock_log) = overlay::for_mocks(&value);
     let spec = spec_io::to_openapi(value, label)?;
     let mock_spec = spec_io::to_openapi(mock_value, label)?;
@@ -107,7 +108,10 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_hooks(HooksMode::Expected);
+        .with_hooks(HooksMode::Expected)
+        // The pipeline's state (retry policy, body limits, key) rides on the client itself,
+        // so every generated call and every hand-written one passes the same hooks with it.
+        .with_inner_type(quote::quote!(crate::pipeline::Pipeline));
     for e in &enums {
         settings.with_replacement(
             &e.name,
@@ -134,6 +138,9 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     let limits_file: syn::File = syn::parse2(constraints::tokens(&limits))
         .context("the request-limit table did not parse")?;
     client_file.items.extend(limits_file.items);
+    let facts_file: syn::File = syn::parse2(operation_facts::tokens(&facts))
+        .context("the operation-facts table did not parse")?;
+    client_file.items.extend(facts_file.items);
     let mock_file: syn::File =
         syn::parse2(mock).context("progenitor emitted httpmock tokens that are not a Rust file")?;
 

@@ -189,6 +189,13 @@ pub fn lint(spec: &Value, catalogue: &[Action]) -> Report {
                 }
             }
         }
+        if let Some(marker) = op.get("x-sparkbot-idempotent")
+            && !marker.is_boolean()
+        {
+            problem(format!(
+                "x-sparkbot-idempotent must be true or false, not {marker}"
+            ));
+        }
         for (range, component) in [("4XX", "ClientError"), ("5XX", "ServerError")] {
             let target = format!("#/components/responses/{component}");
             let found = op
@@ -318,6 +325,7 @@ mod tests {
         bad.as_object_mut().unwrap().remove("summary");
         bad.as_object_mut().unwrap().remove("x-sparkbot-evidence");
         bad["responses"] = json!({});
+        bad["x-sparkbot-idempotent"] = json!("yes");
         let spec = spec_with(json!({
             "/a": {"get": bad, "post": good_op("listChats", &[])},
             "/b": {"get": good_op("listChats", &[])}
@@ -330,6 +338,7 @@ mod tests {
             "GET /a (getQRCode): missing x-sparkbot-evidence",
             "names \"Chats: Nope\", which is not in the action catalogue",
             "GET /a (getQRCode): responses must include 4XX",
+            "GET /a (getQRCode): x-sparkbot-idempotent must be true or false",
             "GET /b (listChats): operationId \"listChats\" repeats (first used by POST /a (listChats))",
             "action \"Chats: Get Chats\": GET /a exists but does not name it",
             "action \"Labels: Delete Label\" (deleteLabel, src/actions/labels.ts): no operation DELETE /b",

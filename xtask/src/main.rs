@@ -7,6 +7,7 @@ mod constraints;
 mod generate;
 mod lint;
 mod open_enums;
+mod operation_facts;
 mod overlay;
 mod refs;
 mod spec_diff;

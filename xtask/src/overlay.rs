@@ -12,6 +12,7 @@ use crate::spec_walk::METHODS;
 pub fn apply(spec: &mut Value) -> Vec<String> {
     let mut log = Vec::new();
     let mut documented = 0usize;
+    let mut widened = 0usize;
     let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
         return log;
     };
@@ -42,6 +43,9 @@ pub fn apply(spec: &mut Value) -> Vec<String> {
             split_default_response(op, &label, &mut log);
             single_success_type(op, &label, &mut log);
             single_response_media_type(op, &label, &mut log);
+            if any_success_status(op) {
+                widened += 1;
+            }
             if document_evidence(op) {
                 documented += 1;
             }
@@ -58,6 +62,11 @@ pub fn apply(spec: &mut Value) -> Vec<String> {
         }
         keep
     });
+    if widened > 0 {
+        log.push(format!(
+            "{widened} operations: any 2xx status is a success, decoded as the documented one (`2XX` added)"
+        ));
+    }
     if documented > 0 {
         log.push(format!(
             "{documented} operations: evidence level and SparkBot actions appended to the rustdoc description"
@@ -253,6 +262,34 @@ fn single_response_media_type(op: &mut Map<String, Value>, label: &str, log: &mu
     }
 }
 
+/// Adds `2XX` with the documented success body, so a 200 where the spec says 201 (or a 202) is
+/// a success and not `UnexpectedResponse`: the API's choice among 2xx codes is not something a
+/// caller should fail on, and for a send it would lose the message id. Skipped when the success
+/// responses differ in content (progenitor needs one success type) or a range is present.
+fn any_success_status(op: &mut Map<String, Value>) -> bool {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return false;
+    };
+    if responses.contains_key("2XX") {
+        return false;
+    }
+    let successes: Vec<&Value> = responses
+        .iter()
+        .filter(|(status, _)| status.len() == 3 && status.starts_with('2'))
+        .map(|(_, r)| r)
+        .collect();
+    let Some(first) = successes.first() else {
+        return false;
+    };
+    let content = |r: &Value| r.get("content").cloned();
+    if successes.iter().any(|r| content(r) != content(first)) {
+        return false;
+    }
+    let widened = (*first).clone();
+    responses.insert("2XX".to_owned(), widened);
+    true
+}
+
 /// Puts the evidence level and the node actions into the description progenitor turns into rustdoc.
 fn document_evidence(op: &mut Map<String, Value>) -> bool {
     let Some(evidence) = op
@@ -334,7 +371,12 @@ mod tests {
         assert!(responses.get("default").is_none());
         assert!(responses.get("4XX").is_some() && responses.get("5XX").is_some());
         assert!(responses.get("202").is_none());
-        assert_eq!(log.len(), 2, "{log:?}");
+        assert_eq!(
+            responses["2XX"], responses["201"],
+            "any 2xx decodes as the 201"
+        );
+        assert_eq!(log.len(), 3, "{log:?}");
+        assert!(log[2].contains("any 2xx status is a success"), "{log:?}");
     }
 
     #[test]
@@ -358,7 +400,30 @@ mod tests {
             op["responses"]["200"]["content"],
             json!({"application/json": {}})
         );
-        assert_eq!(log.len(), 2, "{log:?}");
+        assert_eq!(log.len(), 3, "{log:?}");
+    }
+
+    #[test]
+    fn differing_success_bodies_or_an_existing_range_get_no_2xx() {
+        let mut spec = json!({"paths": {
+            "/r": {"get": {"operationId": "r", "responses": {
+                "200": {"content": {"application/json": {}}},
+                "2XX": {"description": "x", "content": {"application/json": {}}}
+            }}},
+            "/n": {"delete": {"operationId": "n", "responses": {"4XX": {}}}}
+        }});
+        let log = apply(&mut spec);
+        assert!(
+            spec["paths"]["/n"]["delete"]["responses"]
+                .get("2XX")
+                .is_none()
+        );
+        assert_eq!(
+            spec["paths"]["/r"]["get"]["responses"]["2XX"]["description"],
+            json!("x"),
+            "an existing range is kept as written"
+        );
+        assert!(log.iter().all(|l| !l.contains("any 2xx")), "{log:?}");
     }
 
     #[test]

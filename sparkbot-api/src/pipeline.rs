@@ -1,0 +1,383 @@
+//! The one request pipeline: every call, generated or hand-written, passes these phases.
+//!
+//! 1. **check** (`pre` hook): progenitor's `api-version` header off, the request limits of the
+//!    spec checked before any I/O.
+//! 2. **attempt** (`exec` hook): send, classify the outcome ([`classify`], pure), and let the
+//!    [`RetryPolicy`] decide (pure) whether to wait and send a clone again. A request that may
+//!    have reached the server is re-sent only when the operation is idempotent (from the
+//!    generated `OPERATION_FACTS`) or the policy's [`NonIdempotentRetry`] allows it.
+//! 3. **bound** the response: JSON bodies (error bodies too) are read up to
+//!    [`ClientConfig::max_response_body`](crate::ClientConfig::max_response_body); a file
+//!    download streams unbounded; an error body that is not the API's JSON becomes a typed
+//!    `ApiError` that keeps the status.
+//!
+//! Redirects (same origin only, never https to http) and the absent `Referer` are settled when
+//! the HTTP client is built (see [`crate::redirect`]).
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+use tracing::Instrument;
+
+use crate::body::{self, BodyLimit};
+use crate::retry::{Attempt, Decision, FailureKind, RetryPolicy, jitter, parse_retry_after};
+use crate::{Client, generated};
+
+/// What the pipeline knows of an operation beyond what progenitor keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationFacts {
+    /// May be re-sent after it may have reached the server.
+    pub idempotent: bool,
+    /// The success body is a file that streams without the JSON body limit.
+    pub streamed: bool,
+}
+
+impl OperationFacts {
+    /// The facts of a generated operation; for a hand-written one, what its method implies.
+    pub(crate) fn of(operation_id: &str, method: &reqwest::Method) -> Self {
+        let table = generated::OPERATION_FACTS;
+        match table.binary_search_by(|(name, _)| (*name).cmp(operation_id)) {
+            Ok(i) => table[i].1,
+            Err(_) => Self {
+                idempotent: matches!(
+                    *method,
+                    reqwest::Method::GET
+                        | reqwest::Method::HEAD
+                        | reqwest::Method::OPTIONS
+                        | reqwest::Method::PUT
+                        | reqwest::Method::DELETE
+                ),
+                streamed: false,
+            },
+        }
+    }
+}
+
+/// The pipeline's state, carried by every [`Client`] (clones share it cheaply).
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) limit: BodyLimit,
+    pub(crate) default_country_code: Option<String>,
+}
+
+/// One attempt of a call, as the pipeline saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptRecord {
+    /// 1 for the first attempt.
+    pub number: u32,
+    /// The HTTP status, when a response came back.
+    pub status: Option<u16>,
+    /// How the attempt failed, when it did.
+    pub failure: Option<FailureKind>,
+    /// The wait before the next attempt, when there was one.
+    pub wait: Option<Duration>,
+}
+
+tokio::task_local! {
+    static RECORDER: RefCell<Vec<AttemptRecord>>;
+}
+
+/// Runs `call` (any request of this crate) and returns its outcome with the history of its
+/// attempts, so a workflow can report what was tried before it gave up.
+///
+/// ```no_run
+/// # async fn run(client: &sparkbot_api::Client) {
+/// let (result, attempts) = sparkbot_api::with_attempts(client.list_devices().send()).await;
+/// if result.is_err() {
+///     eprintln!("gave up after {} attempt(s)", attempts.len());
+/// }
+/// # }
+/// ```
+pub async fn with_attempts<F: Future>(call: F) -> (F::Output, Vec<AttemptRecord>) {
+    RECORDER
+        .scope(RefCell::new(Vec::new()), async move {
+            let output = call.await;
+            let attempts = RECORDER.with(|r| r.take());
+            (output, attempts)
+        })
+        .await
+}
+
+fn record(entry: AttemptRecord) {
+    // Outside `with_attempts` nobody listens, and that is fine.
+    let _ = RECORDER.try_with(|r| r.borrow_mut().push(entry));
+}
+
+/// How one attempt's outcome looks to the retry policy; `None` when there is nothing to retry
+/// (a success, or a status no retry can help).
+pub fn classify(outcome: &reqwest::Result<reqwest::Response>) -> Option<FailureKind> {
+    match outcome {
+        Ok(response) => {
+            let retry_after = || {
+                response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
+            };
+            match response.status() {
+                StatusCode::TOO_MANY_REQUESTS => Some(FailureKind::RateLimited {
+                    retry_after: retry_after(),
+                }),
+                StatusCode::SERVICE_UNAVAILABLE => Some(FailureKind::Unavailable {
+                    retry_after: retry_after(),
+                }),
+                StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => {
+                    Some(FailureKind::Status(response.status().as_u16()))
+                }
+                _ => None,
+            }
+        }
+        Err(e) if e.is_connect() => Some(FailureKind::Connect),
+        Err(e) if e.is_timeout() => Some(FailureKind::Timeout),
+        Err(e) if e.is_redirect() || e.is_builder() => None,
+        Err(_) => Some(FailureKind::Transport),
+    }
+}
+
+impl ClientHooks<Pipeline> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        // progenitor stamps every request with `api-version: <info.version>`; the SparkBot API
+        // defines no such header, so it stays off the wire.
+        request.headers_mut().remove("api-version");
+        crate::validate::check(info.operation_id, request)
+            .map_err(|why| Error::InvalidRequest(format!("{}: {why}", info.operation_id)))
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let facts = OperationFacts::of(info.operation_id, request.method());
+        let outcome = self.attempts(request, info, facts).await;
+        self.bound(outcome, facts).await
+    }
+}
+
+impl Client {
+    /// The attempt loop: send, classify, decide, wait, send a clone.
+    async fn attempts(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+        facts: OperationFacts,
+    ) -> reqwest::Result<reqwest::Response> {
+        let policy = &self.inner().retry;
+        let started = Instant::now();
+        let mut next = Some(request);
+        let mut number = 0u32;
+        loop {
+            number += 1;
+            let request = next.take().expect("set before every attempt");
+            // A body that cannot be cloned (a streamed upload) gets one attempt.
+            let spare = request.try_clone();
+            let span = tracing::debug_span!(
+                "sparkbot.attempt",
+                operation = info.operation_id,
+                method = %request.method(),
+                path = request.url().path(),
+                attempt = number,
+            );
+            let sent = Instant::now();
+            let outcome = self
+                .client()
+                .execute(request)
+                .instrument(span.clone())
+                .await;
+            let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+            let failure = classify(&outcome);
+            let decision = failure.map(|kind| {
+                let attempt = Attempt {
+                    number,
+                    elapsed: started.elapsed(),
+                    idempotent: facts.idempotent,
+                };
+                policy.decide(&attempt, &kind, jitter())
+            });
+            let wait = match (decision, spare) {
+                (Some(Decision::Retry(wait)), Some(spare)) => {
+                    next = Some(spare);
+                    Some(wait)
+                }
+                _ => None,
+            };
+            span.in_scope(|| match &outcome {
+                Ok(_) => tracing::debug!(
+                    status,
+                    elapsed_ms = sent.elapsed().as_millis() as u64,
+                    wait_ms = wait.map(|w| w.as_millis() as u64),
+                    "response"
+                ),
+                Err(err) => tracing::debug!(
+                    error = %err,
+                    wait_ms = wait.map(|w| w.as_millis() as u64),
+                    "request failed"
+                ),
+            });
+            record(AttemptRecord {
+                number,
+                status,
+                failure,
+                wait,
+            });
+            let Some(wait) = wait else {
+                return outcome;
+            };
+            // The failed response is dropped unread: a 200 MB error page is not downloaded.
+            drop(outcome);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Bounds what the caller will read of the final response.
+    async fn bound(
+        &self,
+        outcome: reqwest::Result<reqwest::Response>,
+        facts: OperationFacts,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = outcome?;
+        let limit = self.inner().limit;
+        if response.status().as_u16() >= 400 {
+            return body::typed_error_body(response, limit).await;
+        }
+        if facts.streamed {
+            return Ok(response);
+        }
+        Ok(body::limited(response, limit))
+    }
+
+    /// Sends a hand-written request through the same phases as generated calls and sorts the
+    /// response: 2xx is returned, 4xx/5xx become [`Error::ErrorResponse`], anything else
+    /// [`Error::UnexpectedResponse`]. `streamed` lifts the JSON body limit (downloads).
+    pub(crate) async fn execute_handwritten(
+        &self,
+        mut request: reqwest::Request,
+        operation_id: &'static str,
+        streamed: bool,
+    ) -> Result<reqwest::Response, Error<crate::types::ApiError>> {
+        let info = OperationInfo { operation_id };
+        self.pre(&mut request, &info).await?;
+        let mut facts = OperationFacts::of(operation_id, request.method());
+        facts.streamed = streamed;
+        let outcome = self.attempts(request, &info, facts).await;
+        let result = self.bound(outcome, facts).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => Ok(response),
+            400..=599 => Err(Error::ErrorResponse(
+                progenitor_client::ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+
+    /// The retry policy every call of this client runs under.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner().retry
+    }
+
+    /// The same client (same connections, same key) with another retry policy, for one call
+    /// that needs different rules: `client.with_retry(RetryPolicy::none()).send_message()…`.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        let mut inner = self.inner().clone();
+        inner.retry = policy;
+        Client::new_with_client(&self.baseurl, self.client.clone(), inner)
+    }
+
+    /// The country calling code the configuration set for reading national phone numbers.
+    pub fn default_country_code(&self) -> Option<&str> {
+        self.inner().default_country_code.as_deref()
+    }
+
+    /// The largest JSON response body this client reads.
+    pub fn max_response_body(&self) -> u64 {
+        self.inner().limit.max_bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, retry_after: Option<&str>) -> reqwest::Result<reqwest::Response> {
+        let mut builder = http::Response::builder().status(status);
+        if let Some(v) = retry_after {
+            builder = builder.header("retry-after", v);
+        }
+        Ok(reqwest::Response::from(builder.body(Vec::new()).unwrap()))
+    }
+
+    #[test]
+    fn statuses_are_classified_with_their_retry_after() {
+        assert_eq!(
+            classify(&response(429, Some("3"))),
+            Some(FailureKind::RateLimited {
+                retry_after: Some(Duration::from_secs(3))
+            })
+        );
+        assert_eq!(
+            classify(&response(503, Some("7"))),
+            Some(FailureKind::Unavailable {
+                retry_after: Some(Duration::from_secs(7))
+            })
+        );
+        assert_eq!(
+            classify(&response(503, Some("soon"))),
+            Some(FailureKind::Unavailable { retry_after: None })
+        );
+        assert_eq!(
+            classify(&response(502, None)),
+            Some(FailureKind::Status(502))
+        );
+        assert_eq!(
+            classify(&response(504, None)),
+            Some(FailureKind::Status(504))
+        );
+        for status in [200, 201, 204, 400, 401, 404, 409, 500] {
+            assert_eq!(classify(&response(status, None)), None, "{status}");
+        }
+    }
+
+    #[test]
+    fn facts_come_from_the_table_or_the_method() {
+        let send = OperationFacts::of("send_message", &reqwest::Method::POST);
+        assert!(!send.idempotent && !send.streamed);
+        assert!(OperationFacts::of("download_file", &reqwest::Method::GET).streamed);
+        assert!(OperationFacts::of("check_number_exists", &reqwest::Method::POST).idempotent);
+        assert!(OperationFacts::of("rawRequest", &reqwest::Method::DELETE).idempotent);
+        assert!(!OperationFacts::of("rawRequest", &reqwest::Method::PATCH).idempotent);
+    }
+
+    #[tokio::test]
+    async fn attempts_are_recorded_only_inside_with_attempts() {
+        record(AttemptRecord {
+            number: 1,
+            status: None,
+            failure: None,
+            wait: None,
+        });
+        let ((), attempts) = with_attempts(async {
+            record(AttemptRecord {
+                number: 1,
+                status: Some(503),
+                failure: Some(FailureKind::Unavailable { retry_after: None }),
+                wait: Some(Duration::from_millis(5)),
+            });
+        })
+        .await;
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].status, Some(503));
+    }
+}
