@@ -91,8 +91,8 @@ pub enum ConfigError {
     #[error("invalid user agent: {0}")]
     InvalidUserAgent(String),
     /// The default country calling code is not one.
-    #[error("invalid default country code {0:?}: expected a country calling code such as 44 or +1")]
-    InvalidCountryCode(String),
+    #[error("invalid default country code: {0}")]
+    InvalidCountryCode(#[from] crate::country::CountryCodeError),
     /// reqwest could not build its client (for example, no TLS backend could start).
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
@@ -390,19 +390,13 @@ fn normalise_base_url(url: &str, key: &ApiKey) -> Result<String, ConfigError> {
     Ok(url.trim_end_matches('/').to_owned())
 }
 
-/// `"+44"`, `"44"` → `"44"`: one to three digits, no leading zero.
+/// `"+44"`, `"44"` → `"44"`: an assigned ITU calling code ([`CountryCode::parse`]).
+///
+/// [`CountryCode::parse`]: crate::country::CountryCode::parse
 fn normalise_country_code(code: &str) -> Result<String, ConfigError> {
-    let digits = code.trim().strip_prefix('+').unwrap_or(code.trim());
-    let ok = (1..=3).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if ok {
-        Ok(digits.to_owned())
-    } else {
-        Err(ConfigError::InvalidCountryCode(
-            code.chars().take(8).collect(),
-        ))
-    }
+    Ok(crate::country::CountryCode::parse(code)?
+        .value()
+        .to_string())
 }
 
 impl Client {
@@ -473,7 +467,7 @@ mod tests {
     fn country_codes_are_checked() {
         assert_eq!(normalise_country_code("+44").unwrap(), "44");
         assert_eq!(normalise_country_code("1").unwrap(), "1");
-        for bad in ["abc", "", "0", "044", "1234", "+", "4 4"] {
+        for bad in ["abc", "", "0", "044", "1234", "+", "4 4", "999"] {
             assert!(normalise_country_code(bad).is_err(), "{bad:?}");
         }
         let err = ClientConfig::new(DEFAULT_BASE_URL, key())

@@ -17,6 +17,7 @@ mod generated;
 
 mod body;
 mod config;
+pub mod country;
 mod facts;
 mod pipeline;
 mod raw;
