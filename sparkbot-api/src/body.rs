@@ -18,13 +18,13 @@ pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 32 * 1024 * 1024;
 /// How much of a non-JSON error body (an HTML error page) is kept as text.
 pub(crate) const RAW_BODY_KEPT: usize = 4096;
 
-/// Header set on an error response whose non-JSON body the client rewrote. Read it with
-/// [`ErrorFacts::is_synthesized`](crate::ErrorFacts::is_synthesized).
-pub const SYNTHESIZED_ERROR_HEADER: &str = "x-sparkbot-synthesized-error";
+/// Header set on an error response whose non-JSON body the client rewrote: the representation
+/// behind [`ErrorFacts::is_synthesized`](crate::ErrorFacts::is_synthesized), not a contract.
+pub(crate) const SYNTHESIZED_ERROR_HEADER: &str = "x-sparkbot-synthesized-error";
 
-/// The key under `meta` that keeps the raw body of a rewritten error response. Read it with
-/// [`ErrorFacts::raw_body`](crate::ErrorFacts::raw_body).
-pub const RAW_BODY_META_KEY: &str = "sparkbot.rawBody";
+/// The key under `meta` that keeps the raw body of a rewritten error response: the
+/// representation behind [`ErrorFacts::raw_body`](crate::ErrorFacts::raw_body).
+pub(crate) const RAW_BODY_META_KEY: &str = "sparkbot.rawBody";
 
 /// The response body limit in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

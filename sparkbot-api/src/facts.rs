@@ -7,7 +7,7 @@ use reqwest::header::RETRY_AFTER;
 use crate::body::{BodyTooLarge, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
 use crate::redirect::RedirectRefused;
 use crate::retry::parse_retry_after;
-use crate::{Error, types};
+use crate::{Error, ResponseValue, types};
 
 /// What a failed call can tell, read through methods instead of headers or JSON keys.
 ///
@@ -48,6 +48,54 @@ pub trait ErrorFacts {
     fn outcome_unknown(&self) -> bool;
 }
 
+/// The error response itself (`Error::ErrorResponse(rv)`) has the same facts, those of a
+/// response.
+impl ErrorFacts for ResponseValue<types::ApiError> {
+    fn status_code(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+
+    fn api_error(&self) -> Option<&types::ApiError> {
+        Some(self)
+    }
+
+    fn is_synthesized(&self) -> bool {
+        self.headers().contains_key(SYNTHESIZED_ERROR_HEADER)
+    }
+
+    fn raw_body(&self) -> Option<&str> {
+        if !self.is_synthesized() {
+            return None;
+        }
+        self.meta.get(RAW_BODY_META_KEY)?.as_str()
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        retry_after_in(self.headers())
+    }
+
+    fn body_too_large(&self) -> Option<&BodyTooLarge> {
+        None
+    }
+
+    fn redirect_refused(&self) -> Option<&RedirectRefused> {
+        None
+    }
+
+    fn transport_error(&self) -> Option<&reqwest::Error> {
+        None
+    }
+
+    fn outcome_unknown(&self) -> bool {
+        self.status().is_server_error() && self.status() != 503
+    }
+}
+
+fn retry_after_in(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
+}
+
 impl ErrorFacts for Error<types::ApiError> {
     fn status_code(&self) -> Option<u16> {
         self.status().map(|s| s.as_u16())
@@ -61,24 +109,22 @@ impl ErrorFacts for Error<types::ApiError> {
     }
 
     fn is_synthesized(&self) -> bool {
-        matches!(self, Error::ErrorResponse(rv) if rv.headers().contains_key(SYNTHESIZED_ERROR_HEADER))
+        matches!(self, Error::ErrorResponse(rv) if rv.is_synthesized())
     }
 
     fn raw_body(&self) -> Option<&str> {
-        if !self.is_synthesized() {
-            return None;
+        match self {
+            Error::ErrorResponse(rv) => rv.raw_body(),
+            _ => None,
         }
-        self.api_error()?.meta.get(RAW_BODY_META_KEY)?.as_str()
     }
 
     fn retry_after(&self) -> Option<Duration> {
-        let headers = match self {
-            Error::ErrorResponse(rv) => rv.headers(),
-            Error::UnexpectedResponse(r) => r.headers(),
-            _ => return None,
-        };
-        let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-        parse_retry_after(value, SystemTime::now())
+        match self {
+            Error::ErrorResponse(rv) => rv.retry_after(),
+            Error::UnexpectedResponse(r) => retry_after_in(r.headers()),
+            _ => None,
+        }
     }
 
     fn body_too_large(&self) -> Option<&BodyTooLarge> {
@@ -102,7 +148,7 @@ impl ErrorFacts for Error<types::ApiError> {
         match self {
             Error::CommunicationError(e) => !(e.is_connect() || e.is_builder() || e.is_redirect()),
             Error::ResponseBodyError(_) => true,
-            Error::ErrorResponse(rv) => rv.status().is_server_error() && rv.status() != 503,
+            Error::ErrorResponse(rv) => rv.outcome_unknown(),
             Error::UnexpectedResponse(r) => r.status().is_server_error() && r.status() != 503,
             _ => false,
         }

@@ -88771,3 +88771,27 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         },
     ),
 ];
+// One row per operation with `x-sparkbot-pagination` (xtask/src/streams.rs): its client
+// method, its builder, the item type and the page size. The macro (sparkbot-api/src/paging.rs)
+// implements `Paginated` and `stream()` for each builder.
+crate::paging::paginated_operations! {
+    list_campaign_contacts: ListCampaignContacts => CampaignRecipient, 20;
+    list_channels: ListChannels => Channel, 100;
+    list_chat_contacts: ListChatContacts => ChatContact, 20;
+    list_chat_files: ListChatFiles => ChatFile, 20;
+    list_chat_messages: ListChatMessages => ChatMessage, 50;
+    list_chat_participants: ListChatParticipants => ChatParticipant, 20;
+    list_chats: ListChats => Chat, 50;
+    list_device_invoices: ListDeviceInvoices => Invoice, 50;
+    list_devices: ListDevices => Device, 100;
+    list_groups: ListGroups => Group, 500;
+    list_meeting_links: ListMeetingLinks => MeetingLink, 20;
+    list_quick_replies: ListQuickReplies => QuickReply, 100;
+    list_user_statuses: ListUserStatuses => UserStatus, 100;
+    list_webhooks: ListWebhooks => Webhook, 200;
+    search_campaigns: SearchCampaigns => Campaign, 20;
+    search_files: SearchFiles => File, 100;
+    search_messages: SearchMessages => Message, 20;
+    search_team_members: SearchTeamMembers => TeamMember, 100;
+    sync_chat_messages: SyncChatMessages => ChatMessage, 50;
+}

@@ -19,6 +19,7 @@ mod body;
 mod config;
 pub mod country;
 mod facts;
+pub mod paging;
 mod pipeline;
 mod raw;
 mod redirect;
@@ -27,15 +28,14 @@ mod scan;
 mod upload;
 mod validate;
 
-pub use body::{
-    BodyTooLarge, DEFAULT_MAX_RESPONSE_BODY, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER,
-};
+pub use body::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BODY};
 pub use config::{
     ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
     ENV_API_KEY, ENV_BASE_URL, USER_AGENT,
 };
 pub use facts::ErrorFacts;
 pub use generated::*;
+pub use paging::{PageError, Pages, Paginated};
 pub use pipeline::{AttemptRecord, OperationFacts, Pipeline, classify, with_attempts};
 pub use raw::{RAW_OPERATION_ID, RawRequest};
 pub use redirect::{MAX_REDIRECTS, RedirectRefused};

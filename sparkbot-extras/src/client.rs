@@ -82,9 +82,13 @@ impl SparkBot {
     /// A stream over any list endpoint, from a closure that fetches one page (each page is a
     /// call of the client, retried by its pipeline).
     ///
-    /// Every list endpoint of the spec already has a ready stream, `<operation>_stream` (such as
-    /// [`SparkBot::list_chats_stream`]), generated from the spec; `paginate` is for another page
-    /// size or loop guard, or for a call of your own:
+    /// Every list endpoint of the spec already streams from its own builder:
+    /// `bot.api().list_chats().device_id(id).stream()` (see [`sparkbot_api::paging`]; its
+    /// errors convert into [`Error`] with `?` or `map_err(Error::from)`), with the page size,
+    /// the loop guard and the check for a repeated page built in. `paginate` is for a page
+    /// fetcher of your own (a call the spec does not describe, several calls per page, items
+    /// post-processed per page); it stops on a short or empty page, on a 400 past the first page
+    /// and at the [`Paging`] loop guard, but cannot tell a repeated page (`T` is any type):
     ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {

@@ -5,14 +5,11 @@
 //! request headers, so the API key (sent as the `Token` header) can never appear in an error.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use sparkbot_api::types::{self, ApiError};
-use sparkbot_api::{
-    ErrorFacts, FailureKind, RAW_BODY_META_KEY, ResponseValue, SYNTHESIZED_ERROR_HEADER,
-    parse_retry_after,
-};
+use sparkbot_api::{ErrorFacts, FailureKind, ResponseValue};
 
 use crate::session::{DeviceState, RequiredAction};
 
@@ -64,24 +61,18 @@ impl ApiFailure {
     /// Builds a failure from the low-level error response.
     pub fn from_response(response: &ResponseValue<ApiError>) -> Self {
         let status = response.status().as_u16();
-        let headers = response.headers();
-        let retry_after = headers
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let synthesized = headers.contains_key(SYNTHESIZED_ERROR_HEADER);
+        let retry_after = response.retry_after();
+        let synthesized = response.is_synthesized();
         let api: &ApiError = response;
-        let body = if synthesized {
-            api.meta
-                .get(RAW_BODY_META_KEY)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        } else {
-            serde_json::to_string(api).unwrap_or_default()
+        let body = match response.raw_body() {
+            Some(raw) => raw.to_owned(),
+            None => serde_json::to_string(api).unwrap_or_default(),
         };
         let mut meta = api.meta.clone();
-        meta.remove(RAW_BODY_META_KEY);
+        if synthesized {
+            // The SDK's own note, not the server's.
+            meta.clear();
+        }
         Self(Box::new(FailureData {
             status,
             // A rewritten body's message is the SDK's own description, not the server's.
@@ -352,22 +343,41 @@ pub enum Error {
         device: Box<types::Device>,
     },
 
-    /// The session did not become usable before the deadline.
+    /// The session did not become usable before the deadline. Faults that may pass (a 5xx, a
+    /// timeout, a dropped connection…) were ridden out until then; the last one is kept.
     #[error(
-        "device {device_id} did not become usable within {}s; {}{}",
+        "device {device_id} did not become usable within {}s: the deadline passed while {phase}; {}{}",
         .waited.as_secs_f64().round() as u64,
         last_state_text(.last_state),
         last_error_text(.last_error)
     )]
     SessionTimedOut {
-        /// The device.
+        /// The device id, or the key it was being looked up by (`alias "sales"`) when the
+        /// deadline passed before the lookup succeeded.
         device_id: String,
+        /// What the sync was doing when the deadline passed.
+        phase: crate::session::SyncPhase,
         /// The last state read, if any.
         last_state: Option<DeviceState>,
-        /// How long the wait lasted.
+        /// How long the sync lasted, the lookup included.
         waited: Duration,
-        /// The last transient error met while polling, if any.
+        /// The last passing fault met, if any.
         last_error: Option<Box<Error>>,
+    },
+
+    /// A session sync met a fault that waiting cannot fix (401, 403, 400, a 404 that is not
+    /// the API's answer, a body that does not decode…) and gave up before its deadline.
+    /// A device that does not exist is [`Error::DeviceNotFound`] instead.
+    #[error("session sync of device {device_id} gave up while {phase}: {error}; {}", last_state_text(.last_state))]
+    SessionSyncFailed {
+        /// The device id, or the key it was being looked up by when the lookup failed.
+        device_id: String,
+        /// What the sync was doing.
+        phase: crate::session::SyncPhase,
+        /// The last state read, if any.
+        last_state: Option<DeviceState>,
+        /// The fault, as the request reported it ([`Error::Unauthorized`], …).
+        error: Box<Error>,
     },
 
     /// A paginated listing hit its page limit: the data may be incomplete.
@@ -377,6 +387,21 @@ pub enum Error {
     TooManyPages {
         /// The number of pages read.
         pages: u64,
+    },
+
+    /// A listing stopped because a full page was exactly the page before it: the server seems
+    /// to ignore `page`, so reading on would repeat the same items (see
+    /// [`sparkbot_api::paging::PageError::RepeatedPage`]).
+    #[error(
+        "{operation}: page {page} repeats the page before it exactly ({size} items); the server seems to ignore `page`, so the listing stopped"
+    )]
+    RepeatedPage {
+        /// The list operation (`list_chats`).
+        operation: &'static str,
+        /// The zero-based number of the page that repeated the one before it.
+        page: u64,
+        /// The page size requested.
+        size: u64,
     },
 
     /// Reading or writing a local file failed.
@@ -543,6 +568,7 @@ fn from_reqwest(e: reqwest::Error) -> Error {
 impl From<sparkbot_api::Error<ApiError>> for Error {
     fn from(e: sparkbot_api::Error<ApiError>) -> Self {
         use sparkbot_api::Error as E;
+        let retry_after = e.retry_after();
         match e {
             E::InvalidRequest(reason) => Error::InvalidInput(reason),
             E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
@@ -553,11 +579,6 @@ impl From<sparkbot_api::Error<ApiError>> for Error {
             E::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 if status >= 400 {
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
                     Error::from_failure(ApiFailure::from_status(status, retry_after))
                 } else {
                     Error::UnexpectedStatus { status }
@@ -571,5 +592,27 @@ impl From<sparkbot_api::Error<ApiError>> for Error {
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
         from_reqwest(e)
+    }
+}
+
+/// The errors of a list builder's `stream()`: a failed page maps as any call's error does, the
+/// loop guard is [`Error::TooManyPages`], a repeated page [`Error::RepeatedPage`].
+impl From<sparkbot_api::paging::PageError> for Error {
+    fn from(e: sparkbot_api::paging::PageError) -> Self {
+        use sparkbot_api::paging::PageError as P;
+        match e {
+            P::Api(e) => Error::from(e),
+            P::TooManyPages { pages, .. } => Error::TooManyPages { pages },
+            P::RepeatedPage {
+                operation,
+                page,
+                size,
+            } => Error::RepeatedPage {
+                operation,
+                page,
+                size,
+            },
+            other => Error::Other(other.to_string()),
+        }
     }
 }

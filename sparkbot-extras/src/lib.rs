@@ -4,8 +4,6 @@
 
 mod client;
 mod error;
-#[rustfmt::skip]
-mod generated_streams;
 mod lookup;
 pub mod media;
 pub mod paging;
@@ -19,7 +17,7 @@ pub use lookup::{DeviceFilter, DeviceKey};
 pub use media::{Download, FileSource, Upload, UploadOutcome};
 pub use paging::{PageRequest, PageStream, Paging};
 pub use phone::{CountryCode, CountryCodeError, E164, PhoneError, normalize_phone};
-pub use session::{DeviceState, Readiness, RequiredAction, SyncProgress, SyncSession};
+pub use session::{DeviceState, Readiness, RequiredAction, SyncPhase, SyncProgress, SyncSession};
 pub use sparkbot_api;
 pub use sparkbot_api::{
     Attempt, ClientConfig, Decision, ENV_API_KEY, ENV_BASE_URL, FailureKind, NonIdempotentRetry,

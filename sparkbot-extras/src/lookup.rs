@@ -6,13 +6,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use sparkbot_api::types::{Device, DeviceStatusFilter, SessionStatusFilter};
 use tokio::time::Instant;
 
 use crate::client::SparkBot;
 use crate::error::Error;
-use crate::paging::PageStream;
 use crate::phone::E164;
 
 /// What identifies a device in a lookup.
@@ -214,8 +214,12 @@ impl DeviceCache {
 }
 
 impl SparkBot {
-    /// Streams the devices matching `filter`, page by page (50 per page): the generated
-    /// [`SparkBot::list_devices_stream`] with the filter's parameters set.
+    /// Streams the devices matching `filter`, page by page: the list builder's own stream,
+    /// [`list_devices()`](sparkbot_api::Client::list_devices)`.….stream()`
+    /// ([`sparkbot_api::paging`]), with the filter's parameters set and its errors mapped to
+    /// [`Error`]. It borrows the bot (the builder borrows the client); pages are fetched lazily,
+    /// each through the client's pipeline, and a page repeating the one before it ends the stream
+    /// with [`Error::RepeatedPage`].
     ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {
@@ -229,19 +233,18 @@ impl SparkBot {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn devices_stream(&self, filter: DeviceFilter) -> PageStream<Device> {
-        self.list_devices_stream(move |mut request| {
-            if let Some(status) = filter.status.clone() {
-                request = request.status(status);
-            }
-            if let Some(status) = filter.session_status.clone() {
-                request = request.session_status(status);
-            }
-            if let Some(search) = filter.search.clone() {
-                request = request.search(search);
-            }
-            request
-        })
+    pub fn devices_stream(&self, filter: DeviceFilter) -> BoxStream<'_, Result<Device, Error>> {
+        let mut request = self.api().list_devices();
+        if let Some(status) = filter.status {
+            request = request.status(status);
+        }
+        if let Some(status) = filter.session_status {
+            request = request.session_status(status);
+        }
+        if let Some(search) = filter.search {
+            request = request.search(search);
+        }
+        request.stream().map_err(Error::from).boxed()
     }
 
     /// Lists every device matching `filter`. An unfiltered listing is served from the device

@@ -1,4 +1,9 @@
-//! Pagination for the API's list endpoints: bare JSON arrays, zero-based `page`, `size`.
+//! Pagination for page fetchers of your own: bare JSON arrays, zero-based `page`, `size`.
+//!
+//! The spec's list endpoints need none of this: each list builder of `sparkbot-api` streams
+//! itself (`bot.api().list_chats().device_id(id).stream()`, see [`sparkbot_api::paging`]),
+//! and its errors convert into [`Error`]. [`paginate`] (and [`SparkBot::paginate`](crate::SparkBot::paginate))
+//! turns any "fetch page n" closure into the same kind of stream.
 //!
 //! There is no total count and no cursor, so a listing ends on a short or empty page, or on a
 //! 400 for a page past the end (the API does that). A server that ignored `page` would repeat

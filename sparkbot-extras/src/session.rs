@@ -7,6 +7,17 @@
 //! unpaid number — end the wait at once with [`Error::SessionNeedsAction`]. Every other state,
 //! including values this SDK does not know yet, keeps polling until the deadline.
 //!
+//! Faults that pass by themselves — any 5xx, a 429 or 408, a timeout, a connection refused,
+//! reset or dropped — do not end the sync: it keeps going on its own schedule (honouring a
+//! `Retry-After`, never past the deadline) and gives up only at the deadline
+//! ([`Error::SessionTimedOut`]) or on a fault that cannot pass, such as a 401, a 403 or a 400
+//! ([`Error::SessionSyncFailed`]); a device that does not exist is [`Error::DeviceNotFound`].
+//! Both errors name the device, the [`SyncPhase`] it ended in and the last state and error seen.
+//!
+//! There is one retry loop: the device reads are sent with [`RetryPolicy::none`], so a read
+//! is one request and the poll schedule alone decides when the next one goes. The lookup and
+//! the sync trigger are one-off calls under the client's own policy.
+//!
 //! The wait is one future: dropping it (or wrapping it in `tokio::time::timeout`) stops all
 //! polling and abandons the request in flight.
 
@@ -14,7 +25,8 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use sparkbot_api::types::{Device, DeviceStatus, SessionStatus};
+use sparkbot_api::types::{self, Device, DeviceStatus, SessionStatus};
+use sparkbot_api::{Client, RetryPolicy};
 use tokio::time::Instant;
 
 use crate::client::SparkBot;
@@ -153,6 +165,84 @@ pub struct SyncProgress {
     pub elapsed: Duration,
 }
 
+/// Which step of a session sync was under way when it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SyncPhase {
+    /// Resolving a phone number, alias or WhatsApp id to a device (`GET /devices`).
+    FindingDevice,
+    /// Asking the API to re-check the session (`GET /devices/{id}/sync`).
+    Triggering,
+    /// Reading the device (`GET /devices/{id}`): a read was in flight, or the last one failed.
+    Reading,
+    /// The reads succeeded, but the state was not usable yet.
+    Waiting,
+}
+
+impl fmt::Display for SyncPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SyncPhase::FindingDevice => "finding the device",
+            SyncPhase::Triggering => "triggering the sync",
+            SyncPhase::Reading => "reading the device",
+            SyncPhase::Waiting => "waiting for a usable state",
+        })
+    }
+}
+
+/// Whether a failed request of the sync may succeed if sent again later, so the sync keeps
+/// going: any 5xx, 429, 408, a timeout, a connection refused, reset or dropped. Not a 4xx,
+/// a device not found, an undecodable answer, a refused redirect or an oversized body.
+pub(crate) fn is_passing_fault(error: &Error) -> bool {
+    match error {
+        Error::Server(_) | Error::RateLimited { .. } | Error::Timeout(_) => true,
+        Error::Api(failure) => failure.status() == 408,
+        Error::Transport(e) => {
+            !(e.is_builder()
+                || e.is_redirect()
+                || caused_by::<sparkbot_api::RedirectRefused>(e)
+                || caused_by::<sparkbot_api::BodyTooLarge>(e))
+        }
+        _ => false,
+    }
+}
+
+fn caused_by<T: std::error::Error + 'static>(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<T>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// The wait a failure asked for (`Retry-After` on a 429 or a 503).
+fn asked_wait(error: &Error) -> Option<Duration> {
+    match error.failure_kind() {
+        sparkbot_api::FailureKind::RateLimited { retry_after }
+        | sparkbot_api::FailureKind::Unavailable { retry_after } => retry_after,
+        _ => None,
+    }
+}
+
+/// The longest timeout a sync honours (about 30 years, tokio's own "far future"): a longer
+/// one, up to `Duration::MAX`, means "no deadline" and is read as this.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `start + timeout`, never overflowing: capped at [`FAR_FUTURE`], then halved until the clock
+/// can represent it.
+fn deadline_after(start: Instant, timeout: Duration) -> Instant {
+    let mut timeout = timeout.min(FAR_FUTURE);
+    loop {
+        if let Some(deadline) = start.checked_add(timeout) {
+            return deadline;
+        }
+        timeout /= 2;
+    }
+}
+
 /// Timing of the wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PollTiming {
@@ -177,29 +267,59 @@ impl Default for PollTiming {
 impl PollTiming {
     /// The wait before the read after `poll` reads: doubling from the minimum, capped at the
     /// maximum, spread by `jitter` in `[0, 1]` over its upper half but never below the minimum.
+    /// Never panics: any duration and any jitter (NaN reads as 0.5) give a duration.
     pub fn interval(&self, poll: u32, jitter: f64) -> Duration {
         let max = self.max_interval.max(self.min_interval);
         let base = self
             .min_interval
             .saturating_mul(1u32 << poll.saturating_sub(1).min(20))
             .min(max);
-        let spread = base / 2 + base.mul_f64(jitter.clamp(0.0, 1.0) / 2.0);
+        // `mul_f64` panics on NaN and on results past `Duration::MAX`; a factor in [0, 0.5]
+        // of a valid duration is neither.
+        let jitter = if jitter.is_nan() {
+            0.5
+        } else {
+            jitter.clamp(0.0, 1.0)
+        };
+        let spread = (base / 2).saturating_add(base.mul_f64(jitter / 2.0));
         spread.max(self.min_interval)
     }
 }
 
-/// The two calls the wait makes, so the loop can be driven by a fake in tests.
+/// The calls a sync makes, so the loop can be driven by a fake in tests.
 pub(crate) trait SessionApi {
+    fn find_device(&self, key: &DeviceKey) -> impl Future<Output = Result<Device, Error>> + Send;
     fn trigger_sync(&self, device_id: &str) -> impl Future<Output = Result<(), Error>> + Send;
     fn read_device(&self, device_id: &str) -> impl Future<Output = Result<Device, Error>> + Send;
 }
 
-impl SessionApi for SparkBot {
+/// The calls over HTTP: the lookup (with the device cache) and the trigger under the client's
+/// retry policy, the reads on a clone that never retries, so each poll is one request.
+struct Http<'a> {
+    bot: &'a SparkBot,
+    reads: Client,
+}
+
+impl<'a> Http<'a> {
+    fn new(bot: &'a SparkBot) -> Self {
+        Self {
+            bot,
+            reads: bot.api().with_retry(RetryPolicy::none()),
+        }
+    }
+}
+
+impl SessionApi for Http<'_> {
+    fn find_device(&self, key: &DeviceKey) -> impl Future<Output = Result<Device, Error>> + Send {
+        Box::pin(self.bot.find_device(key.clone()))
+    }
+
     fn trigger_sync(&self, device_id: &str) -> impl Future<Output = Result<(), Error>> + Send {
         let id = device_id.to_owned();
         async move {
             let call = Box::pin(
-                self.api()
+                self.bot
+                    .api()
                     .sync_device_session()
                     .device_id(id.clone())
                     .send(),
@@ -211,8 +331,16 @@ impl SessionApi for SparkBot {
     }
 
     fn read_device(&self, device_id: &str) -> impl Future<Output = Result<Device, Error>> + Send {
-        let id = Self::parse_device_id(device_id);
-        async move { self.get_device_fresh(&id?).await }
+        let id = SparkBot::parse_device_id(device_id);
+        async move {
+            let id: types::DeviceId = id?;
+            // Boxed: a generated call's future is large, and this one is polled every poll.
+            let call = Box::pin(self.reads.get_device().device_id(id.clone()).send());
+            call.await
+                .map(sparkbot_api::ResponseValue::into_inner)
+                // A 404 that is not the API's JSON (a wrong base URL) stays `NotFound`.
+                .map_err(|e| Error::from(e).for_device(&id))
+        }
     }
 }
 
@@ -298,8 +426,11 @@ impl<'a> SyncSession<'a> {
     }
 
     /// Resolves the device, triggers the sync and waits. Returns the usable device, or
-    /// [`Error::SessionNeedsAction`], [`Error::SessionTimedOut`], [`Error::DeviceNotFound`], or
-    /// the error that made waiting pointless (such as [`Error::Unauthorized`]).
+    /// [`Error::SessionNeedsAction`] (a person must act), [`Error::DeviceNotFound`] /
+    /// [`Error::AmbiguousDevice`], [`Error::SessionTimedOut`] (the deadline passed while faults
+    /// that may pass or a waiting state lasted), or [`Error::SessionSyncFailed`] wrapping the
+    /// fault that cannot pass (such as [`Error::Unauthorized`]). Faults that may pass (a 5xx,
+    /// 429, 408, a timeout, a dropped connection) are ridden out until the deadline.
     pub async fn execute(self) -> Result<Device, Error> {
         let Self {
             bot,
@@ -308,31 +439,10 @@ impl<'a> SyncSession<'a> {
             timing,
             on_change,
         } = self;
-        let started = Instant::now();
-        let device_id = match key {
-            DeviceKey::Id(id) => id,
-            key => {
-                let lookup = tokio::time::timeout(timing.timeout, bot.find_device(key));
-                let device = lookup.await.map_err(|_| Error::SessionTimedOut {
-                    device_id: "(lookup)".to_owned(),
-                    last_state: None,
-                    waited: started.elapsed(),
-                    last_error: None,
-                })??;
-                device
-                    .id
-                    .ok_or_else(|| Error::Other("the API returned a device with no id".into()))?
-            }
-        };
         let mut on_change = on_change.unwrap_or_else(|| Box::new(|_| {}));
-        let remaining = timing.timeout.saturating_sub(started.elapsed());
-        let timing = PollTiming {
-            timeout: remaining,
-            ..timing
-        };
-        wait_until_usable(
-            bot,
-            &device_id,
+        sync(
+            &Http::new(bot),
+            key,
             trigger,
             timing,
             &mut *on_change,
@@ -342,79 +452,185 @@ impl<'a> SyncSession<'a> {
     }
 }
 
-/// The polling loop. Generic over the two calls so tests drive it with a fake and paused time.
-pub(crate) async fn wait_until_usable<A: SessionApi>(
+/// What one sync has seen so far, for its errors.
+struct Track {
+    /// The device id, or the key looked up until the lookup succeeds.
+    device_id: String,
+    started: Instant,
+    deadline: Instant,
+    phase: SyncPhase,
+    last_state: Option<DeviceState>,
+    last_error: Option<Box<Error>>,
+}
+
+impl Track {
+    fn timed_out(&mut self) -> Error {
+        Error::SessionTimedOut {
+            device_id: self.device_id.clone(),
+            phase: self.phase,
+            last_state: self.last_state.clone(),
+            waited: self.started.elapsed(),
+            last_error: self.last_error.take(),
+        }
+    }
+
+    /// The error for a fault that cannot pass; a missing or ambiguous device is returned as
+    /// it is (it names the key), since it is the answer rather than a failure of the sync.
+    fn failed(&self, error: Error) -> Error {
+        match error {
+            e @ (Error::DeviceNotFound { .. } | Error::AmbiguousDevice { .. }) => e,
+            e => Error::SessionSyncFailed {
+                device_id: self.device_id.clone(),
+                phase: self.phase,
+                last_state: self.last_state.clone(),
+                error: Box::new(e),
+            },
+        }
+    }
+
+    /// Sleeps before the next request: the schedule's interval after `attempt` tries, or the
+    /// wait the server asked for if longer, but never past the deadline. `Err` once the
+    /// deadline has passed, so no request is started after it.
+    async fn pause(
+        &mut self,
+        timing: &PollTiming,
+        attempt: u32,
+        asked: Duration,
+        jitter: &mut (dyn FnMut() -> f64 + Send),
+    ) -> Result<(), Error> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(self.timed_out());
+        }
+        let wait = timing.interval(attempt, jitter()).max(asked);
+        let wake = now
+            .checked_add(wait)
+            .map_or(self.deadline, |t| t.min(self.deadline));
+        tokio::time::sleep_until(wake).await;
+        if Instant::now() >= self.deadline {
+            return Err(self.timed_out());
+        }
+        Ok(())
+    }
+}
+
+/// The whole sync: the lookup (unless `key` is an id), the trigger, the polling. Generic over
+/// the calls so tests drive it with a fake and paused time.
+pub(crate) async fn sync<A: SessionApi>(
     api: &A,
-    device_id: &str,
+    key: DeviceKey,
     trigger: bool,
     timing: PollTiming,
     on_change: &mut (dyn FnMut(&SyncProgress) + Send + '_),
     jitter: &mut (dyn FnMut() -> f64 + Send),
 ) -> Result<Device, Error> {
     let started = Instant::now();
-    let deadline = started + timing.timeout;
-    let mut last_state: Option<DeviceState> = None;
-    let mut last_error: Option<Box<Error>> = None;
-    let timed_out =
-        |last_state: Option<DeviceState>, last_error: Option<Box<Error>>| Error::SessionTimedOut {
-            device_id: device_id.to_owned(),
-            last_state,
-            waited: started.elapsed(),
-            last_error,
-        };
+    let mut track = Track {
+        device_id: key.to_string(),
+        started,
+        deadline: deadline_after(started, timing.timeout),
+        phase: SyncPhase::FindingDevice,
+        last_state: None,
+        last_error: None,
+    };
+    let device_id = match key {
+        DeviceKey::Id(id) => id,
+        key => {
+            let mut attempt = 0u32;
+            loop {
+                attempt += 1;
+                let asked =
+                    match tokio::time::timeout_at(track.deadline, api.find_device(&key)).await {
+                        Err(_) => return Err(track.timed_out()),
+                        Ok(Ok(device)) => match device.id {
+                            Some(id) => break id,
+                            None => {
+                                let e = Error::Other("the API returned a device with no id".into());
+                                return Err(track.failed(e));
+                            }
+                        },
+                        Ok(Err(e)) if is_passing_fault(&e) => {
+                            let asked = asked_wait(&e).unwrap_or_default();
+                            track.last_error = Some(Box::new(e));
+                            asked
+                        }
+                        Ok(Err(e)) => return Err(track.failed(e)),
+                    };
+                track.pause(&timing, attempt, asked, jitter).await?;
+            }
+        }
+    };
+    track.device_id = device_id;
+    poll_until_usable(api, &mut track, trigger, timing, on_change, jitter).await
+}
 
+/// The trigger and the polling loop, for a known device id.
+async fn poll_until_usable<A: SessionApi>(
+    api: &A,
+    track: &mut Track,
+    trigger: bool,
+    timing: PollTiming,
+    on_change: &mut (dyn FnMut(&SyncProgress) + Send + '_),
+    jitter: &mut (dyn FnMut() -> f64 + Send),
+) -> Result<Device, Error> {
+    let device_id = track.device_id.clone();
     if trigger {
-        match tokio::time::timeout_at(deadline, api.trigger_sync(device_id)).await {
-            Err(_) => return Err(timed_out(None, None)),
+        track.phase = SyncPhase::Triggering;
+        match tokio::time::timeout_at(track.deadline, api.trigger_sync(&device_id)).await {
+            Err(_) => return Err(track.timed_out()),
             Ok(Ok(())) => {}
             // The sync is a nudge; if it failed for a passing reason, the reads still tell.
-            Ok(Err(e)) if e.is_transient() => last_error = Some(Box::new(e)),
-            Ok(Err(e)) => return Err(e),
+            Ok(Err(e)) if is_passing_fault(&e) => track.last_error = Some(Box::new(e)),
+            Ok(Err(e)) => return Err(track.failed(e)),
+        }
+        if Instant::now() >= track.deadline {
+            return Err(track.timed_out());
         }
     }
 
     let mut poll = 0u32;
     loop {
         poll += 1;
-        let mut wait_at_least = Duration::ZERO;
-        match tokio::time::timeout_at(deadline, api.read_device(device_id)).await {
-            Err(_) => return Err(timed_out(last_state, last_error)),
+        track.phase = SyncPhase::Reading;
+        let asked = match tokio::time::timeout_at(track.deadline, api.read_device(&device_id)).await
+        {
+            Err(_) => return Err(track.timed_out()),
             Ok(Ok(device)) => {
                 let state = DeviceState::of(&device);
-                if last_state.as_ref() != Some(&state) {
+                if track.last_state.as_ref() != Some(&state) {
                     on_change(&SyncProgress {
-                        device_id: device_id.to_owned(),
+                        device_id: device_id.clone(),
                         state: state.clone(),
-                        previous: last_state.take(),
+                        previous: track.last_state.take(),
                         poll,
-                        elapsed: started.elapsed(),
+                        elapsed: track.started.elapsed(),
                     });
                 }
                 match state.readiness() {
                     Readiness::Usable => return Ok(device),
                     Readiness::NeedsAction(action) => {
                         return Err(Error::SessionNeedsAction {
-                            device_id: device_id.to_owned(),
+                            device_id,
                             state,
                             action,
                             device: Box::new(device),
                         });
                     }
-                    Readiness::Waiting => last_state = Some(state),
+                    Readiness::Waiting => {
+                        track.last_state = Some(state);
+                        track.phase = SyncPhase::Waiting;
+                        Duration::ZERO
+                    }
                 }
             }
-            Ok(Err(e)) if e.is_transient() => {
-                wait_at_least = e.retry_after().unwrap_or_default();
-                last_error = Some(Box::new(e));
+            Ok(Err(e)) if is_passing_fault(&e) => {
+                let asked = asked_wait(&e).unwrap_or_default();
+                track.last_error = Some(Box::new(e));
+                asked
             }
-            Ok(Err(e)) => return Err(e),
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(timed_out(last_state, last_error));
-        }
-        let wait = timing.interval(poll, jitter()).max(wait_at_least);
-        tokio::time::sleep_until((now + wait).min(deadline)).await;
+            Ok(Err(e)) => return Err(track.failed(e)),
+        };
+        track.pause(&timing, poll, asked, jitter).await?;
     }
 }
 
@@ -429,10 +645,13 @@ mod tests {
     /// A scripted API: each read pops the next result; the last one repeats.
     struct Fake {
         reads: Mutex<VecDeque<Result<Device, Error>>>,
+        finds: Mutex<VecDeque<Result<Device, Error>>>,
+        find_count: AtomicU32,
         sync: Mutex<Option<Error>>,
         read_count: AtomicU32,
         sync_count: AtomicU32,
         read_delay: Duration,
+        sync_delay: Duration,
     }
 
     fn device(device: &str, session: &str) -> Device {
@@ -450,10 +669,13 @@ mod tests {
         fn new(reads: Vec<Result<Device, Error>>) -> Self {
             Self {
                 reads: Mutex::new(reads.into()),
+                finds: Mutex::new(VecDeque::new()),
+                find_count: AtomicU32::new(0),
                 sync: Mutex::new(None),
                 read_count: AtomicU32::new(0),
                 sync_count: AtomicU32::new(0),
                 read_delay: Duration::from_millis(10),
+                sync_delay: Duration::ZERO,
             }
         }
     }
@@ -461,18 +683,40 @@ mod tests {
     fn again(result: &Result<Device, Error>) -> Result<Device, Error> {
         match result {
             Ok(d) => Ok(d.clone()),
-            Err(e) => Err(failure(e.status().unwrap_or(500))),
+            Err(e) => Err(Error::from_failure(ApiFailure::from_status(
+                e.status().unwrap_or(500),
+                e.retry_after(),
+            ))),
         }
     }
 
     impl SessionApi for Fake {
+        fn find_device(&self, _: &DeviceKey) -> impl Future<Output = Result<Device, Error>> + Send {
+            self.find_count.fetch_add(1, Ordering::SeqCst);
+            let result = {
+                let mut finds = self.finds.lock().unwrap();
+                if finds.len() > 1 {
+                    finds.pop_front().unwrap()
+                } else {
+                    finds
+                        .front()
+                        .map_or_else(|| Ok(device("operative", "offline")), again)
+                }
+            };
+            async move { result }
+        }
+
         fn trigger_sync(&self, _: &str) -> impl Future<Output = Result<(), Error>> + Send {
             self.sync_count.fetch_add(1, Ordering::SeqCst);
             let result = match self.sync.lock().unwrap().take() {
                 Some(e) => Err(e),
                 None => Ok(()),
             };
-            async move { result }
+            let delay = self.sync_delay;
+            async move {
+                tokio::time::sleep(delay).await;
+                result
+            }
         }
 
         fn read_device(&self, _: &str) -> impl Future<Output = Result<Device, Error>> + Send {
@@ -503,9 +747,9 @@ mod tests {
 
     async fn run(fake: &Fake, timeout_s: u64) -> (Result<Device, Error>, Vec<SyncProgress>) {
         let mut seen = Vec::new();
-        let result = wait_until_usable(
+        let result = sync(
             fake,
-            "5f0a1b2c3d4e5f6a7b8c9d0e",
+            DeviceKey::Id("5f0a1b2c3d4e5f6a7b8c9d0e".to_owned()),
             true,
             timing(timeout_s),
             &mut |p: &SyncProgress| seen.push(p.clone()),
@@ -603,7 +847,10 @@ mod tests {
 
         let fake = Fake::new(vec![Ok(device("operative", "loading")), Err(failure(401))]);
         let (result, _) = run(&fake, 120).await;
-        assert!(matches!(result, Err(Error::Unauthorized(_))), "{result:?}");
+        assert!(
+            matches!(&result, Err(Error::SessionSyncFailed { error, .. }) if matches!(**error, Error::Unauthorized(_))),
+            "{result:?}"
+        );
 
         let fake = Fake::new(vec![Err(failure(503))]);
         let (result, _) = run(&fake, 10).await;
@@ -625,7 +872,11 @@ mod tests {
 
         let fake = Fake::new(vec![Ok(device("operative", "online"))]);
         *fake.sync.lock().unwrap() = Some(failure(403));
-        assert!(matches!(run(&fake, 60).await.0, Err(Error::Forbidden(_))));
+        let result = run(&fake, 60).await.0;
+        assert!(
+            matches!(&result, Err(Error::SessionSyncFailed { phase: SyncPhase::Triggering, error, .. }) if matches!(**error, Error::Forbidden(_))),
+            "{result:?}"
+        );
         assert_eq!(fake.read_count.load(Ordering::SeqCst), 0);
     }
 
@@ -647,6 +898,251 @@ mod tests {
         let reads = fake.read_count.load(Ordering::SeqCst);
         tokio::time::sleep(Duration::from_secs(600)).await;
         assert_eq!(fake.read_count.load(Ordering::SeqCst), reads);
+    }
+
+    fn rate_limited(retry_after: Duration) -> Error {
+        Error::from_failure(ApiFailure::from_status(429, Some(retry_after)))
+    }
+
+    async fn run_with(fake: &Fake, timing: PollTiming) -> Result<Device, Error> {
+        sync(
+            fake,
+            DeviceKey::Id("5f0a1b2c3d4e5f6a7b8c9d0e".to_owned()),
+            true,
+            timing,
+            &mut |_: &SyncProgress| {},
+            &mut || 0.5,
+        )
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_retry_after_is_capped_by_the_deadline() {
+        let fake = Fake::new(vec![Err(rate_limited(Duration::from_secs(u64::MAX)))]);
+        let started = Instant::now();
+        let result = run_with(&fake, timing(30)).await;
+        assert!(
+            matches!(&result, Err(Error::SessionTimedOut { phase: SyncPhase::Reading, last_error: Some(e), .. }) if e.status() == Some(429)),
+            "{result:?}"
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
+        assert_eq!(fake.read_count.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_intervals_and_timeouts_do_not_overflow() {
+        let fake = Fake::new(vec![Ok(device("operative", "loading"))]);
+        let started = Instant::now();
+        let huge = PollTiming {
+            min_interval: Duration::MAX,
+            max_interval: Duration::MAX,
+            timeout: Duration::from_secs(30),
+        };
+        let result = run_with(&fake, huge).await;
+        assert!(
+            matches!(
+                result,
+                Err(Error::SessionTimedOut {
+                    phase: SyncPhase::Waiting,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(30));
+        assert_eq!(fake.read_count.load(Ordering::SeqCst), 1);
+
+        let fake = Fake::new(vec![
+            Ok(device("operative", "loading")),
+            Ok(device("operative", "online")),
+        ]);
+        let forever = PollTiming {
+            timeout: Duration::MAX,
+            ..timing(0)
+        };
+        assert!(run_with(&fake, forever).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn passing_server_faults_are_ridden_out_within_the_deadline() {
+        let fake = Fake::new(vec![
+            Err(failure(500)),
+            Err(failure(502)),
+            Err(failure(503)),
+            Err(failure(504)),
+            Err(failure(429)),
+            Ok(device("operative", "online")),
+        ]);
+        *fake.sync.lock().unwrap() = Some(failure(500));
+        let (result, _) = run(&fake, 120).await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(fake.read_count.load(Ordering::SeqCst), 6);
+
+        // A fault that persists ends the sync at the deadline, not before.
+        let fake = Fake::new(vec![Ok(device("operative", "loading")), Err(failure(500))]);
+        let started = Instant::now();
+        let (result, _) = run(&fake, 20).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(20));
+        let text = result.as_ref().unwrap_err().to_string();
+        assert!(
+            matches!(&result, Err(Error::SessionTimedOut { phase: SyncPhase::Reading, last_error: Some(e), .. }) if e.status() == Some(500)),
+            "{result:?}"
+        );
+        for part in [
+            "5f0a1b2c3d4e5f6a7b8c9d0e",
+            "reading the device",
+            "loading",
+            "HTTP 500",
+        ] {
+            assert!(text.contains(part), "{part:?} not in {text}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fault_that_cannot_pass_ends_the_sync_naming_device_and_phase() {
+        for status in [400, 401, 403, 422] {
+            let fake = Fake::new(vec![
+                Ok(device("operative", "loading")),
+                Err(failure(status)),
+            ]);
+            let started = Instant::now();
+            let (result, _) = run(&fake, 120).await;
+            assert!(started.elapsed() < Duration::from_secs(10), "{status}");
+            assert_eq!(fake.read_count.load(Ordering::SeqCst), 2, "{status}");
+            let err = result.unwrap_err();
+            match &err {
+                Error::SessionSyncFailed {
+                    device_id,
+                    phase: SyncPhase::Reading,
+                    last_state: Some(last),
+                    error,
+                } => {
+                    assert_eq!(device_id, "5f0a1b2c3d4e5f6a7b8c9d0e");
+                    assert_eq!(last.session.as_ref().unwrap().as_str(), "loading");
+                    assert_eq!(error.status(), Some(status));
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            let text = err.to_string();
+            for part in ["5f0a1b2c3d4e5f6a7b8c9d0e", "reading the device", "loading"] {
+                assert!(text.contains(part), "{status}: {part:?} not in {text}");
+            }
+        }
+        let fake = Fake::new(vec![Ok(device("operative", "online"))]);
+        *fake.sync.lock().unwrap() = Some(failure(401));
+        let text = run(&fake, 60).await.0.unwrap_err().to_string();
+        assert!(
+            text.contains("5f0a1b2c3d4e5f6a7b8c9d0e") && text.contains("triggering the sync"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_names_the_phase_it_cut_short() {
+        let mut fake = Fake::new(vec![Ok(device("operative", "online"))]);
+        fake.sync_delay = Duration::from_secs(3600);
+        let text = run(&fake, 5).await.0.unwrap_err().to_string();
+        assert!(text.contains("triggering the sync"), "{text}");
+
+        let mut fake = Fake::new(vec![Ok(device("operative", "online"))]);
+        fake.read_delay = Duration::from_secs(3600);
+        let text = run(&fake, 5).await.0.unwrap_err().to_string();
+        assert!(text.contains("reading the device"), "{text}");
+
+        let fake = Fake::new(vec![Ok(device("operative", "loading"))]);
+        let text = run(&fake, 5).await.0.unwrap_err().to_string();
+        assert!(text.contains("waiting for"), "{text}");
+    }
+
+    async fn run_by_alias(fake: &Fake, timeout_s: u64) -> Result<Device, Error> {
+        sync(
+            fake,
+            DeviceKey::Alias("sales".to_owned()),
+            true,
+            timing(timeout_s),
+            &mut |_: &SyncProgress| {},
+            &mut || 0.5,
+        )
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lookup_rides_out_passing_faults_and_names_the_key_when_it_gives_up() {
+        let online = || Ok(device("operative", "online"));
+        let fake = Fake::new(vec![online()]);
+        *fake.finds.lock().unwrap() = vec![
+            Err(failure(500)),
+            Err(rate_limited(Duration::from_secs(3))),
+            Ok(device("operative", "offline")),
+        ]
+        .into();
+        let started = Instant::now();
+        assert!(run_by_alias(&fake, 60).await.is_ok());
+        assert_eq!(fake.find_count.load(Ordering::SeqCst), 3);
+        // 1 s after the 500, then the 3 s the 429 asked for.
+        assert!(started.elapsed() >= Duration::from_secs(4));
+
+        let fake = Fake::new(vec![online()]);
+        *fake.finds.lock().unwrap() = vec![Err(failure(502))].into();
+        match run_by_alias(&fake, 10).await {
+            Err(Error::SessionTimedOut {
+                device_id,
+                phase: SyncPhase::FindingDevice,
+                last_error: Some(e),
+                ..
+            }) => {
+                assert_eq!(device_id, r#"alias "sales""#);
+                assert_eq!(e.status(), Some(502));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fake.read_count.load(Ordering::SeqCst), 0);
+
+        let fake = Fake::new(vec![online()]);
+        *fake.finds.lock().unwrap() = vec![Err(failure(401))].into();
+        match run_by_alias(&fake, 10).await {
+            Err(Error::SessionSyncFailed {
+                device_id,
+                phase: SyncPhase::FindingDevice,
+                error,
+                ..
+            }) => {
+                assert_eq!(device_id, r#"alias "sales""#);
+                assert!(matches!(*error, Error::Unauthorized(_)), "{error:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fake.find_count.load(Ordering::SeqCst), 1);
+
+        // A key that matches nothing is the answer, not a failure of the sync.
+        let fake = Fake::new(vec![online()]);
+        *fake.finds.lock().unwrap() = vec![Err(Error::DeviceNotFound {
+            key: r#"alias "sales""#.to_owned(),
+            searched: Some(3),
+            response: None,
+        })]
+        .into_iter()
+        .chain([online()])
+        .collect();
+        let result = run_by_alias(&fake, 10).await;
+        assert!(
+            matches!(result, Err(Error::DeviceNotFound { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn odd_timings_and_jitter_never_panic() {
+        let huge = PollTiming {
+            min_interval: Duration::MAX,
+            max_interval: Duration::MAX,
+            timeout: Duration::MAX,
+        };
+        for jitter in [0.0, 0.5, 1.0, f64::NAN, f64::INFINITY, -1.0] {
+            assert!(huge.interval(1, jitter) >= Duration::from_secs(u64::MAX / 2));
+            assert!(huge.interval(u32::MAX, jitter) <= Duration::MAX);
+            assert_eq!(timing(60).interval(1, jitter), Duration::from_secs(1));
+        }
     }
 
     #[test]

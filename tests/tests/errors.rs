@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sparkbot_api::{ApiKey, ClientConfig, Error, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
+use sparkbot_api::{ApiKey, ClientConfig, Error, ErrorFacts};
 use sparkbot_tests::{
     DEVICE_ID, MockServerExt, api_error, authed, client, client_without_retries, device_id,
     operations, server,
@@ -100,19 +100,12 @@ async fn a_non_json_error_body_keeps_its_status_and_text() {
     })
     .await;
     assert!(err.is_retryable());
-    let rv = error_response(err);
-    assert_eq!(rv.status().as_u16(), 502);
-    assert_eq!(
-        rv.headers().get(SYNTHESIZED_ERROR_HEADER).unwrap(),
-        "non-json-body"
-    );
-    assert_eq!(rv.error_code, None);
-    let raw = rv
-        .meta
-        .get(RAW_BODY_META_KEY)
-        .and_then(|v| v.as_str())
-        .unwrap();
+    assert!(err.is_synthesized());
+    assert_eq!(err.status_code(), Some(502));
+    let raw = err.raw_body().unwrap().to_owned();
     assert!(raw.contains("502 Bad Gateway"), "{raw}");
+    let rv = error_response(err);
+    assert_eq!(rv.error_code, None);
     assert!(rv.message.as_deref().unwrap().contains("text/html"));
 }
 
@@ -128,7 +121,7 @@ async fn truncated_json_error_body_keeps_its_status() {
         .await,
     );
     assert_eq!(rv.status().as_u16(), 404);
-    assert!(rv.headers().contains_key(SYNTHESIZED_ERROR_HEADER));
+    assert!(rv.is_synthesized());
 }
 
 #[tokio::test]

@@ -445,7 +445,10 @@ async fn message_search_streams_pages_with_the_callers_filters() {
         then.ok(&second);
     });
     let messages: Vec<types::Message> = bot(&server)
-        .search_messages_stream(|search| search.status(vec![MessageStatus::Failed]))
+        .api()
+        .search_messages()
+        .status(vec![MessageStatus::Failed])
+        .stream()
         .try_collect()
         .await
         .unwrap();

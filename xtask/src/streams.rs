@@ -1,44 +1,48 @@
-//! The list-endpoint streams of sparkbot-extras: one `SparkBot::<operation>_stream` method per
-//! operation carrying `x-sparkbot-pagination: {maxSize: N}`, rendered from the spec so a list
-//! endpoint added later gets its stream on the next `cargo xtask generate`.
+//! The list-endpoint streams: one row of a table per operation carrying
+//! `x-sparkbot-pagination: {maxSize: N}`, appended to sparkbot-api's generated client.
 //!
-//! Each method takes a closure that configures the generated builder
-//! (`sparkbot_api::builder::<Operation>`), and pages with `page`/`size` at the endpoint's
-//! `maxSize` through `SparkBot::paginate` (every page under the retry policy).
+//! The table is an invocation of `sparkbot_api::paging::paginated_operations!` (hand-written in
+//! sparkbot-api/src/paging.rs): each row `method: Builder => Item, N;` implements `Paginated` for
+//! the operation's builder (`builder::ListChats<'a>`: item type, page size N) and gives it a
+//! `stream()` method, so a list endpoint added to the spec gets its stream on the next
+//! `cargo xtask generate`. The checks here make a row that would not compile, or a stream that
+//! could never page, a generation error naming the operation.
 
 use anyhow::{Context, bail};
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use proc_macro2::TokenStream;
 use serde_json::Value;
 
 use crate::refs::follow;
 use crate::spec_walk::{Operation, operations, snake_case};
 
-/// One paginated operation, as the stream generator needs it.
+/// One paginated operation, as a row of the generated table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListOperation {
     /// The spec's operationId (`listChats`).
     pub operation_id: String,
-    /// `GET /chat/{deviceId}/chats`.
-    pub route: String,
-    /// The spec's summary, if any.
-    pub summary: Option<String>,
     /// The largest page the endpoint is known to accept (`x-sparkbot-pagination.maxSize`).
     pub max_size: u64,
     /// The component schema of the array's items (`Chat`).
     pub item: String,
-    /// The builder setters a caller must use (required parameters, snake_case).
-    pub required: Vec<String>,
 }
 
 impl ListOperation {
-    /// The stream method's name: `list_chats_stream`.
+    /// progenitor's method name, which makes the builder: `list_chats`.
     pub fn method(&self) -> String {
-        format!("{}_stream", snake_case(&self.operation_id))
+        snake_case(&self.operation_id)
+    }
+
+    /// progenitor's builder type: `ListChats`.
+    pub fn builder(&self) -> String {
+        let mut chars = self.operation_id.chars();
+        match chars.next() {
+            Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+            None => String::new(),
+        }
     }
 }
 
-/// Every operation with `x-sparkbot-pagination`, sorted by operationId; fails, naming the
+/// Every operation with `x-sparkbot-pagination`, sorted by method name; fails, naming the
 /// operation, on one the stream cannot be generated for.
 pub fn collect(spec: &Value) -> anyhow::Result<Vec<ListOperation>> {
     let mut ops = Vec::new();
@@ -65,12 +69,14 @@ pub fn collect(spec: &Value) -> anyhow::Result<Vec<ListOperation>> {
         ops.push(
             list_operation(spec, operation, id, pagination).with_context(|| {
                 format!(
-                    "{label}: cannot generate its stream (sparkbot-extras/src/generated_streams.rs)"
+                    "{label}: cannot generate its stream (the `Paginated` table of {})",
+                    crate::generate::CLIENT_FILE
                 )
             })?,
         );
     }
-    ops.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
+    // The table (and `PAGINATED_OPERATIONS`) is sorted by method name.
+    ops.sort_by_key(ListOperation::method);
     Ok(ops)
 }
 
@@ -80,12 +86,7 @@ fn list_operation(
     id: &str,
     pagination: &Value,
 ) -> anyhow::Result<ListOperation> {
-    let Operation {
-        path,
-        method,
-        item,
-        op,
-    } = operation;
+    let Operation { item, op, .. } = operation;
     let max_size = pagination
         .get("maxSize")
         .and_then(Value::as_u64)
@@ -129,13 +130,21 @@ fn list_operation(
             "maxSize {max_size} is larger than the `size` parameter's maximum {maximum}: every page request would be refused"
         );
     }
-    let mut required: Vec<String> = params
-        .iter()
-        .filter(|p| p.get("required").and_then(Value::as_bool) == Some(true))
-        .filter_map(|p| p.get("name").and_then(Value::as_str))
-        .map(snake_case)
-        .collect();
-    required.dedup();
+    // The stream is an inherent `stream()` of the builder: a parameter of that name would be
+    // a setter of the same name.
+    if let Some(clash) = params.iter().find(|p| {
+        p.get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|n| snake_case(n) == "stream")
+    }) {
+        bail!(
+            "its parameter {:?} becomes a builder setter `stream`, which clashes with the builder's `stream()` method",
+            clash
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        );
+    }
 
     let responses = op
         .get("responses")
@@ -175,14 +184,8 @@ fn list_operation(
 
     Ok(ListOperation {
         operation_id: id.to_owned(),
-        route: format!("{} {path}", method.to_uppercase()),
-        summary: op
-            .get("summary")
-            .and_then(Value::as_str)
-            .map(|s| s.trim().to_owned()),
         max_size,
         item: name.to_owned(),
-        required,
     })
 }
 
@@ -191,91 +194,34 @@ fn is_type_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// progenitor's builder type for an operation: `listChats` → `ListChats`.
-fn builder_name(id: &str) -> String {
-    let mut chars = id.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-        None => String::new(),
+/// The table as Rust source, one row a line, to append to the generated client file (after
+/// prettyplease, which would flow the rows of a macro body into one paragraph):
+/// `list_chats: ListChats => Chat, 50;`.
+pub fn render(ops: &[ListOperation]) -> String {
+    let mut out = String::from(
+        "// One row per operation with `x-sparkbot-pagination` (xtask/src/streams.rs): its client\n\
+         // method, its builder, the item type and the page size. The macro (sparkbot-api/src/paging.rs)\n\
+         // implements `Paginated` and `stream()` for each builder.\n\
+         crate::paging::paginated_operations! {\n",
+    );
+    for op in ops {
+        out.push_str(&format!(
+            "    {}: {} => {}, {};\n",
+            op.method(),
+            op.builder(),
+            op.item,
+            op.max_size
+        ));
     }
+    out.push_str("}\n");
+    out
 }
 
-/// The streams as a Rust file for sparkbot-extras.
-pub fn tokens(ops: &[ListOperation]) -> TokenStream {
-    let methods = ops.iter().map(|op| {
-        let method = Ident::new(&op.method(), Span::call_site());
-        let call = Ident::new(&snake_case(&op.operation_id), Span::call_site());
-        let builder = Ident::new(&builder_name(&op.operation_id), Span::call_site());
-        let item = Ident::new(&op.item, Span::call_site());
-        let max_size = op.max_size;
-        let summary = op
-            .summary
-            .as_deref()
-            .map(|s| format!(" ({})", s.trim_end_matches('.')))
-            .unwrap_or_default();
-        let mut doc = vec![
-            format!(
-                " Streams every item of `{}`{summary}: `{}`, page by page.",
-                op.operation_id, op.route
-            ),
-            String::new(),
-            format!(
-                " `configure` sets the request's parameters on the generated builder \
-                 [`builder::{builder}`]; the stream sets `page` and `size` itself ({max_size} items \
-                 per page, the largest page the evidence shows the endpoint accepting) and fetches \
-                 each page, under the retry \
-                 policy, when the previous one is used up. A short page ends the stream."
-            ),
-        ];
-        if !op.required.is_empty() {
-            let names: Vec<String> = op.required.iter().map(|r| format!("`{r}`")).collect();
-            doc.push(String::new());
-            doc.push(format!(
-                " Required: {}; without {}, the first page fails with [`Error::InvalidInput`](crate::Error::InvalidInput).",
-                names.join(", "),
-                if names.len() == 1 { "it" } else { "them" }
-            ));
-        }
-        doc.push(String::new());
-        doc.push(format!(
-            " The low-level call is [`Client::{call}`](sparkbot_api::Client::{call}); for another \
-             page size or loop guard, use [`SparkBot::paginate`]."
-        ));
-        quote! {
-            #( #[doc = #doc] )*
-            pub fn #method<C>(&self, configure: C) -> PageStream<types::#item>
-            where
-                C: for<'a> Fn(builder::#builder<'a>) -> builder::#builder<'a> + Send + Sync + 'static,
-            {
-                let configure = Arc::new(configure);
-                self.paginate(Paging::with_max_size(#max_size), move |api, page| {
-                    let configure = Arc::clone(&configure);
-                    async move {
-                        configure(api.#call())
-                            .page(page.number)
-                            .size(page.size)
-                            .send()
-                            .await
-                    }
-                })
-            }
-        }
-    });
-    quote! {
-        //! One stream per list endpoint of the spec (`x-sparkbot-pagination`), as methods of
-        //! [`SparkBot`]: `<operation>_stream`.
-
-        use std::sync::Arc;
-
-        use sparkbot_api::{builder, types};
-
-        use crate::client::SparkBot;
-        use crate::paging::{PageStream, Paging};
-
-        impl SparkBot {
-            #( #methods )*
-        }
-    }
+/// [`render`] as tokens, to check that the table is valid Rust.
+pub fn tokens(ops: &[ListOperation]) -> anyhow::Result<TokenStream> {
+    let text = render(ops);
+    text.parse::<TokenStream>()
+        .map_err(|e| anyhow::anyhow!("the stream table is not Rust: {e}\n{text}"))
 }
 
 #[cfg(test)]
@@ -310,26 +256,62 @@ mod tests {
     }
 
     #[test]
-    fn paginated_operations_are_found_with_their_item_type_and_required_parameters() {
+    fn paginated_operations_become_rows_of_the_table() {
         let ops = collect(&spec(json!({"$ref": "#/components/schemas/Label"}), 100)).unwrap();
         assert_eq!(
             ops,
             [ListOperation {
                 operation_id: "listLabels".into(),
-                route: "GET /devices/{deviceId}/labels".into(),
-                summary: Some("List labels".into()),
                 max_size: 100,
                 item: "Label".into(),
-                required: vec!["device_id".into()],
             }]
         );
-        assert_eq!(ops[0].method(), "list_labels_stream");
-        let file: syn::File = syn::parse2(tokens(&ops)).unwrap();
-        let text = prettyplease::unparse(&file);
-        assert!(text.contains("pub fn list_labels_stream<C>"), "{text}");
-        assert!(text.contains("PageStream<types::Label>"), "{text}");
-        assert!(text.contains("builder::ListLabels<'a>"), "{text}");
-        assert!(text.contains("Paging::with_max_size(100u64)"), "{text}");
+        assert_eq!(ops[0].method(), "list_labels");
+        assert_eq!(ops[0].builder(), "ListLabels");
+        let text = render(&ops);
+        let file: syn::File = syn::parse2(tokens(&ops).unwrap()).unwrap();
+        assert_eq!(file.items.len(), 1, "{text}");
+        assert!(
+            text.contains("crate::paging::paginated_operations! {\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n    list_labels: ListLabels => Label, 100;\n"),
+            "{text}"
+        );
+        // One row per operation: no methods are rendered.
+        assert!(!text.contains("fn "), "{text}");
+    }
+
+    #[test]
+    fn rows_are_sorted_by_method_name() {
+        let mut spec = spec(json!({"$ref": "#/components/schemas/Label"}), 100);
+        let list = spec["paths"]["/devices/{deviceId}/labels"]["get"].clone();
+        let mut other = list.clone();
+        other["operationId"] = json!("listAll");
+        spec["paths"]["/all"] = json!({"get": other});
+        spec["paths"]["/devices/{deviceId}/labels"]["get"] = list;
+        let methods: Vec<String> = collect(&spec)
+            .unwrap()
+            .iter()
+            .map(ListOperation::method)
+            .collect();
+        assert_eq!(methods, ["list_all", "list_labels"]);
+    }
+
+    #[test]
+    fn a_parameter_named_stream_fails_naming_the_operation() {
+        let mut spec = spec(json!({"$ref": "#/components/schemas/Label"}), 100);
+        spec["paths"]["/devices/{deviceId}/labels"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "stream", "in": "query", "schema": {"type": "boolean"}}));
+        let err = format!("{:#}", collect(&spec).unwrap_err());
+        assert!(err.contains("listLabels"), "{err}");
+        assert!(
+            err.contains("clashes with the builder's `stream()`"),
+            "{err}"
+        );
     }
 
     #[test]
