@@ -51,6 +51,11 @@ pub struct BodyTooLarge {
 pub(crate) fn limited(response: reqwest::Response, limit: BodyLimit) -> reqwest::Response {
     let max = limit.max_bytes;
     let declared = declared_length(&response);
+    // hyper holds a body to its declared length, so one declared within the limit needs no
+    // counting: only chunked bodies (no length) pay for the wrapper.
+    if declared.is_some_and(|d| d <= max) {
+        return response;
+    }
     let (status, version, headers) = (
         response.status(),
         response.version(),
