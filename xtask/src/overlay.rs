@@ -290,6 +290,19 @@ fn any_success_status(op: &mut Map<String, Value>) -> bool {
     true
 }
 
+/// The strings of the list `key` of `op`, each in backticks.
+fn quoted_list(op: &Map<String, Value>, key: &str) -> Vec<String> {
+    op.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|s| format!("`{s}`"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Puts the evidence level and the node actions into the description progenitor turns into rustdoc.
 fn document_evidence(op: &mut Map<String, Value>) -> bool {
     let Some(evidence) = op
@@ -305,26 +318,8 @@ fn document_evidence(op: &mut Map<String, Value>) -> bool {
         "reported" => "named in documentation only; not yet seen in client code",
         _ => "designed in the API's conventions; not yet seen in code or docs",
     };
-    let sources: Vec<String> = op
-        .get("x-sparkbot-sources")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|s| format!("`{s}`"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let actions: Vec<String> = op
-        .get("x-sparkbot-actions")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|s| format!("`{s}`"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let sources = quoted_list(op, "x-sparkbot-sources");
+    let actions = quoted_list(op, "x-sparkbot-actions");
     let mut note = format!("Evidence: **{evidence}** ({meaning}).");
     if !sources.is_empty() {
         note.push_str(&format!(" Sources: {}.", sources.join(", ")));
