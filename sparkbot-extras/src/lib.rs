@@ -9,6 +9,7 @@ pub mod media;
 pub mod paging;
 pub mod phone;
 pub mod session;
+pub mod subscribe;
 pub mod webhook;
 
 pub use client::SparkBot;
@@ -23,3 +24,4 @@ pub use sparkbot_api::{
     Attempt, ClientConfig, Decision, ENV_API_KEY, ENV_BASE_URL, FailureKind, NonIdempotentRetry,
     RetryPolicy, StopReason, parse_retry_after,
 };
+pub use subscribe::{DEFAULT_WEBHOOK_NAME, EnsureWebhook, EnsuredWebhook, WebhookChange};
