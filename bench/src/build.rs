@@ -210,7 +210,7 @@ fn measure(ws: &Path, options: &Options) -> Result<String, String> {
     // directly: through `cargo xtask`, the time would include waiting for the shared target
     // directory's lock while other builds run.
     let generated = ws.join("sparkbot-api/src/generated.rs");
-    let mock = ws.join("tests/src/generated_mock.rs");
+    let mock = ws.join("sparkbot-testkit/src/generated_mock.rs");
     let before = (fs::read(&generated).ok(), fs::read(&mock).ok());
     let xtask = build_xtask(ws, &shared)?;
     let generate = median_run(3, &xtask, ws, &["generate"])?;
@@ -236,7 +236,7 @@ fn measure(ws: &Path, options: &Options) -> Result<String, String> {
         "the client and its types".into(),
     ]);
     table.row(vec![
-        "generated lines: tests/src/generated_mock.rs".into(),
+        "generated lines: sparkbot-testkit/src/generated_mock.rs".into(),
         lines(&mock)?.to_string(),
         "typed httpmock helpers".into(),
     ]);

@@ -1,6 +1,7 @@
 //! The loopback HTTP server the benchmarks talk to: hyper 1 on 127.0.0.1, on its own thread and
 //! single-threaded runtime, answering fixed pre-rendered bodies so that its own cost stays small
 //! and constant across the clients compared.
+//! Not sparkbot-testkit's simulator: its per-request parsing, state and locks would add cost.
 //!
 //! Routes (under `/v1`):
 //! - `GET /devices/{id}`: a ~1 KB device; for a device registered with [`Server::plan_session`],

@@ -8,14 +8,12 @@
 //! SparkBot double, so nothing is sent anywhere. With a key, a message is sent only when a
 //! recipient is given.
 
-#[path = "support/double.rs"]
-mod double;
-
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use sparkbot_extras::sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{DeviceFilter, SparkBot};
+use sparkbot_testkit::Simulator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,9 +22,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let recipient = args.next();
     let demo = std::env::var("SPARKBOT_API_KEY").map_or(true, |k| k.trim().is_empty());
     let bot = if demo {
-        let root = double::start().await?;
+        let sim = Simulator::try_start().await?.leak();
+        let root = sim.base_url();
         println!("No SPARKBOT_API_KEY set: using the in-process SparkBot double at {root}\n");
-        SparkBot::new(ClientConfig::new(root, ApiKey::new("demo-key")?).build()?)
+        SparkBot::new(ClientConfig::new(root, ApiKey::new(sim.api_key())?).build()?)
     } else {
         SparkBot::from_env()?.with_device_cache(Duration::from_secs(60))
     };

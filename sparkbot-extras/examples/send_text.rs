@@ -15,13 +15,11 @@
 //! - 3: the outcome is unknown (a timeout, a dropped connection, a 5xx): the message **may
 //!   have been sent**; stderr says so. Look it up before sending again.
 
-#[path = "support/double.rs"]
-mod double;
-
 use std::process::ExitCode;
 
 use sparkbot_extras::sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{Error, SparkBot};
+use sparkbot_testkit::Simulator;
 
 const USAGE: &str = "usage: send_text <device id|phone|alias> <phone> <text>";
 
@@ -65,11 +63,13 @@ async fn connect() -> Result<SparkBot, Error> {
     if !demo {
         return SparkBot::from_env();
     }
-    let root = double::start()
+    let sim = Simulator::try_start()
         .await
-        .map_err(|e| Error::Other(format!("cannot start the demo double: {e}")))?;
+        .map_err(|e| Error::Other(format!("cannot start the demo double: {e}")))?
+        .leak();
+    let root = sim.base_url();
     eprintln!("No SPARKBOT_API_KEY set: using the in-process SparkBot double at {root}");
     Ok(SparkBot::new(
-        ClientConfig::new(root, ApiKey::new("demo-key")?).build()?,
+        ClientConfig::new(root, ApiKey::new(sim.api_key())?).build()?,
     ))
 }

@@ -9,14 +9,12 @@
 //! with no account. Exit status: 0 usable; 2 a person must act (QR scan, conflict…); 3 device
 //! not found; 4 not usable in time; 1 anything else.
 
-#[path = "support/double.rs"]
-mod double;
-
 use std::process::ExitCode;
 use std::time::Duration;
 
 use sparkbot_extras::sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{Error, SparkBot};
+use sparkbot_testkit::Simulator;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,16 +23,17 @@ async fn main() -> ExitCode {
         .unwrap_or_else(|| "sales".to_owned());
     let demo = std::env::var("SPARKBOT_API_KEY").map_or(true, |k| k.trim().is_empty());
     let bot = if demo {
-        let root = match double::start().await {
-            Ok(root) => root,
+        let sim = match Simulator::try_start().await {
+            Ok(sim) => sim.leak(),
             Err(e) => {
                 eprintln!("error: cannot start the demo double: {e}");
                 return ExitCode::FAILURE;
             }
         };
+        let root = sim.base_url();
         println!("No SPARKBOT_API_KEY set: using the in-process SparkBot double at {root}");
         println!("(devices: sales, support, new-phone)\n");
-        ApiKey::new("demo-key")
+        ApiKey::new(sim.api_key())
             .and_then(|key| ClientConfig::new(root, key).build())
             .map(SparkBot::new)
             .map_err(Error::from)

@@ -8,10 +8,14 @@ mod lookup;
 pub mod media;
 pub mod paging;
 pub mod phone;
+pub mod receiver;
 pub mod session;
 pub mod subscribe;
 pub mod webhook;
 
+/// The axum crate (0.8) that [`receiver::WebhookRoute`] plugs into (feature `axum`).
+#[cfg(feature = "axum")]
+pub use axum;
 pub use client::SparkBot;
 pub use error::{ApiFailure, Error, FieldError, Result};
 pub use lookup::{DeviceFilter, DeviceKey};

@@ -1,13 +1,10 @@
 //! Test support for the sparkbot-rs integration tests: the typed httpmock extension that
-//! `cargo xtask generate` writes from the spec, plus a few helpers shared by every test file.
+//! `cargo xtask generate` writes from the spec (it lives in `sparkbot-testkit`, feature
+//! `mocks`, so that users can depend on it too), plus a few helpers shared by every test file.
 
-#[allow(clippy::all, missing_docs, unused_imports, dead_code)]
-#[rustfmt::skip]
-mod generated_mock;
-
-pub use generated_mock::*;
-/// The generated mocks name types as `crate::types::…`; this makes that path resolve here.
+/// The generated types, as the tests name them (`sparkbot_tests::types::…`).
 pub use sparkbot_api::types;
+pub use sparkbot_testkit::mocks::*;
 
 use httpmock::MockServer;
 use sparkbot_api::Client;

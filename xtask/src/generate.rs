@@ -16,14 +16,17 @@ use crate::{constraints, open_enums, operation_facts, overlay, spec_io, streams,
 
 /// The generated client module of sparkbot-api.
 pub const CLIENT_FILE: &str = "sparkbot-api/src/generated.rs";
-/// The generated typed httpmock extension used by the tests crate.
-pub const MOCK_FILE: &str = "tests/src/generated_mock.rs";
+/// The generated typed httpmock extension: the `mocks` feature of sparkbot-testkit (the tests
+/// crate re-exports it).
+pub const MOCK_FILE: &str = "sparkbot-testkit/src/generated_mock.rs";
 
 /// Files earlier generators wrote that are generated no more: `generate` deletes them (when they
 /// still carry the `@generated` header) and `generate --check` fails while one exists.
 pub const RETIRED_FILES: &[&str] = &[
     // The 19 `SparkBot::<op>_stream` methods, now `stream()` on each list builder of sparkbot-api.
     "sparkbot-extras/src/generated_streams.rs",
+    // The typed mocks, now MOCK_FILE in sparkbot-testkit (feature `mocks`).
+    "tests/src/generated_mock.rs",
 ];
 
 /// One generated file: where it goes (relative to the workspace root) and what it holds.

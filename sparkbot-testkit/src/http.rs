@@ -1,0 +1,116 @@
+//! The loopback HTTP/1.1 server under the simulator and the webhook sink: hyper 1, one task per
+//! connection, stopped with its owner.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Returned by a handler to close the connection without answering.
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// A response to build.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Bytes,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
+        Self {
+            status,
+            content_type: "application/json; charset=utf-8",
+            headers: Vec::new(),
+            body: Bytes::from(value.to_string()),
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Self {
+        Self {
+            status,
+            content_type: "text/plain",
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(self.body));
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        headers.insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static(self.content_type),
+        );
+        for (name, value) in self.headers {
+            if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// Serves `listener` with `handler` until `shutdown` turns true (or its sender is dropped).
+pub(crate) fn spawn<F, Fut>(listener: TcpListener, shutdown: watch::Receiver<bool>, handler: F)
+where
+    F: Fn(Request<Incoming>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Full<Bytes>>, Dropped>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    tokio::spawn(async move {
+        let mut stop = shutdown.clone();
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            };
+            let socket = match accepted {
+                Ok((socket, _)) => socket,
+                Err(_) => {
+                    // Out of file descriptors or similar: wait a little and go on.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let handler = handler.clone();
+            let mut stop = shutdown.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| handler(request));
+                let connection =
+                    http1::Builder::new().serve_connection(TokioIo::new(socket), service);
+                tokio::select! {
+                    // A client hanging up, or an injected drop, ends the connection: fine.
+                    _ = connection => {}
+                    _ = stop.wait_for(|stopped| *stopped) => {}
+                }
+            });
+        }
+    });
+}

@@ -1,0 +1,725 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod fault;
+mod http;
+mod model;
+mod server;
+mod sink;
+
+#[cfg(feature = "mocks")]
+#[allow(clippy::all, missing_docs, unused_imports, dead_code)]
+#[rustfmt::skip]
+mod generated_mock;
+
+/// The typed httpmock extension generated from the spec by `cargo xtask generate` (feature
+/// `mocks`): [`MockServerExt`](mocks::MockServerExt) adds one method per operation to
+/// [`httpmock::MockServer`], whose `When`/`Then` wrappers in [`operations`](mocks::operations)
+/// take the generated types. Mock paths are the spec's, without `/v1`: aim the client at
+/// `server.base_url()`.
+#[cfg(feature = "mocks")]
+pub mod mocks {
+    pub use crate::generated_mock::*;
+}
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+// Also the `crate::types` path the generated mocks name their types by.
+use sparkbot_api::types;
+use sparkbot_api::{ApiKey, Client, ClientConfig};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+pub use fault::{Fault, FaultKind};
+pub use model::{Clock, Delivery, RequestRecord, SimDevice, StoredMessage, StoredWebhook};
+pub use sink::{Received, WebhookSink};
+
+use model::{ClockState, Event, Outgoing, Settings, State};
+
+/// The devices a [`Simulator`] starts with unless told otherwise, as the SDK's examples use
+/// them.
+pub mod demo {
+    use std::time::Duration;
+
+    use sparkbot_api::types::{DeviceStatus, SessionStatus};
+
+    use crate::SimDevice;
+
+    /// `sales` (+447911123456): `operative`, session `offline`; after its first sync it goes
+    /// `loading` at 0.8 s and `online` at 2 s.
+    pub const SALES: &str = "5f0a1b2c3d4e5f6a7b8c9d0e";
+    /// `support` (+34600111222): `operative`, session stuck in `conflict` (WhatsApp open
+    /// elsewhere).
+    pub const SUPPORT: &str = "60aa0b1c2d3e4f5a6b7c8d9e";
+    /// `new-phone` (+15550100200): `pending`, session `authorize` (waiting for a QR scan).
+    pub const NEW_PHONE: &str = "61bb0c1d2e3f4a5b6c7d8e9f";
+
+    /// The three demo devices: [`SALES`], [`SUPPORT`] and [`NEW_PHONE`].
+    pub fn devices() -> Vec<SimDevice> {
+        vec![
+            SimDevice::new(SALES, "+447911123456")
+                .alias("sales")
+                .session(SessionStatus::Offline)
+                .on_sync(Duration::from_millis(800), SessionStatus::Loading)
+                .on_sync(Duration::from_millis(2000), SessionStatus::Online),
+            SimDevice::new(SUPPORT, "+34600111222")
+                .alias("support")
+                .session(SessionStatus::Conflict),
+            SimDevice::new(NEW_PHONE, "+15550100200")
+                .alias("new-phone")
+                .status(DeviceStatus::Pending)
+                .session(SessionStatus::Authorize),
+        ]
+    }
+}
+
+/// The API key a simulator checks unless [`SimulatorBuilder::api_key`] sets another.
+pub const DEFAULT_API_KEY: &str = "sparkbot-testkit-key";
+
+pub(crate) struct Inner {
+    state: Mutex<State>,
+    api_key: String,
+    notify: Notify,
+    /// Held while due changes are applied and their webhooks delivered, so that they happen
+    /// one at a time, in time order.
+    processing: tokio::sync::Mutex<()>,
+    http: reqwest::Client,
+}
+
+impl Inner {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies every change due by `until` (by now when `None`), in time order, delivering
+    /// the webhooks of each before the next.
+    async fn process(&self, until: Option<Duration>) {
+        let _one_at_a_time = self.processing.lock().await;
+        loop {
+            let outgoing = {
+                let mut state = self.lock();
+                let limit = until.unwrap_or_else(|| state.clock.now());
+                match state.queue.first_key_value() {
+                    Some((&(at, _), _)) if at <= limit => {}
+                    _ => break,
+                }
+                let Some(((at, _), event)) = state.queue.pop_first() else {
+                    break;
+                };
+                if state.clock.mode == Clock::Manual && state.clock.offset < at {
+                    state.clock.offset = at;
+                }
+                state.apply(at, event)
+            };
+            for delivery in outgoing {
+                self.post(delivery).await;
+            }
+        }
+        if let Some(until) = until {
+            let mut state = self.lock();
+            if state.clock.mode == Clock::Manual && state.clock.offset < until {
+                state.clock.offset = until;
+            }
+        }
+    }
+
+    async fn post(&self, outgoing: Outgoing) -> Delivery {
+        let result = self
+            .http
+            .post(&outgoing.url)
+            .header("content-type", "application/json")
+            .body(outgoing.body.clone())
+            .send()
+            .await;
+        let (status, error) = match result {
+            Ok(response) => (Some(response.status().as_u16()), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let delivery = Delivery {
+            url: outgoing.url,
+            event: outgoing.event,
+            event_id: outgoing.event_id,
+            body: outgoing.body,
+            status,
+            error,
+        };
+        self.lock().deliveries.push(delivery.clone());
+        delivery
+    }
+
+    /// How long (on the tokio clock) until the next change is due, if one is queued.
+    fn next_due_in(&self) -> Option<Duration> {
+        let state = self.lock();
+        let (&(at, _), _) = state.queue.first_key_value()?;
+        Some(at.saturating_sub(state.clock.now()))
+    }
+}
+
+/// Configures a [`Simulator`] before it starts: [`Simulator::builder`].
+#[derive(Clone, Debug)]
+pub struct SimulatorBuilder {
+    api_key: String,
+    clock: Clock,
+    devices: Vec<SimDevice>,
+    sent_after: Duration,
+    delivered_after: Duration,
+}
+
+impl SimulatorBuilder {
+    /// The API key the simulator accepts in the `Token` header ([`DEFAULT_API_KEY`] by
+    /// default).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// How time passes ([`Clock::Auto`] by default).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Shorthand for [`clock(Clock::Manual)`](SimulatorBuilder::clock): nothing timed happens
+    /// until [`Simulator::advance`].
+    pub fn manual_clock(self) -> Self {
+        self.clock(Clock::Manual)
+    }
+
+    /// Starts with no devices instead of the [`demo`] ones.
+    pub fn without_demo_devices(mut self) -> Self {
+        self.devices.clear();
+        self
+    }
+
+    /// Adds a device.
+    pub fn device(mut self, device: SimDevice) -> Self {
+        self.devices.push(device);
+        self
+    }
+
+    /// When a stored message is acked: `sent` this long after it was stored (or after its
+    /// device came online, if it was not then), `delivered` this long after `sent`. Defaults:
+    /// 100 ms and 200 ms.
+    pub fn ack_delays(mut self, sent: Duration, delivered: Duration) -> Self {
+        self.sent_after = sent;
+        self.delivered_after = delivered;
+        self
+    }
+
+    /// Starts the simulator on a free loopback port, in the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound, when the API key is not a valid `Token` value, or
+    /// outside a tokio runtime.
+    pub async fn start(self) -> Simulator {
+        self.try_start()
+            .await
+            .expect("cannot start the SparkBot simulator")
+    }
+
+    /// Starts the simulator on a free loopback port, in the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// When a device id is not 24 hex characters or appears twice, or outside a tokio
+    /// runtime.
+    pub async fn try_start(self) -> io::Result<Simulator> {
+        ApiKey::new(self.api_key.clone())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base_url = format!("http://{}/v1", listener.local_addr()?);
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("sparkbot-testkit/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(io::Error::other)?;
+        let clock = ClockState {
+            mode: self.clock,
+            origin: tokio::time::Instant::now(),
+            offset: Duration::ZERO,
+            wall_origin: chrono::Utc::now(),
+        };
+        let settings = Settings {
+            sent_after: self.sent_after,
+            delivered_after: self.delivered_after,
+        };
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State::new(clock, settings)),
+            api_key: self.api_key,
+            notify: Notify::new(),
+            processing: tokio::sync::Mutex::new(()),
+            http,
+        });
+        let (shutdown, stop) = watch::channel(false);
+        let sim = Simulator {
+            inner: inner.clone(),
+            base_url,
+            _shutdown: shutdown,
+        };
+        for device in self.devices {
+            sim.add_device(device);
+        }
+        http::spawn(listener, stop.clone(), move |request| {
+            server::handle(inner.clone(), request)
+        });
+        if self.clock == Clock::Auto {
+            tokio::spawn(run_clock(Arc::downgrade(&sim.inner), stop));
+        }
+        Ok(sim)
+    }
+}
+
+/// The background task of [`Clock::Auto`]: sleeps until the next change is due (or a new one
+/// is queued), then applies what is due.
+async fn run_clock(inner: std::sync::Weak<Inner>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let wait = strong.next_due_in();
+        let notified = strong.notify.notified();
+        tokio::select! {
+            _ = stop.wait_for(|stopped| *stopped) => return,
+            _ = async {
+                match wait {
+                    Some(wait) => {
+                        let _ = tokio::time::timeout(wait, notified).await;
+                    }
+                    None => notified.await,
+                }
+            } => {}
+        }
+        strong.process(None).await;
+    }
+}
+
+/// A stateful SparkBot API on 127.0.0.1, for tests: see the [crate documentation](crate).
+///
+/// Dropping it stops the server (and the clock).
+pub struct Simulator {
+    inner: Arc<Inner>,
+    base_url: String,
+    _shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator with the [`demo`] devices, the automatic clock and
+    /// [`DEFAULT_API_KEY`].
+    ///
+    /// # Panics
+    ///
+    /// When no loopback port can be bound, or outside a tokio runtime.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// [`start`](Simulator::start), returning the bind error instead of panicking.
+    pub async fn try_start() -> io::Result<Self> {
+        Self::builder().try_start().await
+    }
+
+    /// A builder, to change the key, the clock, the devices or the ack delays.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder {
+            api_key: DEFAULT_API_KEY.to_owned(),
+            clock: Clock::Auto,
+            devices: demo::devices(),
+            sent_after: Duration::from_millis(100),
+            delivered_after: Duration::from_millis(200),
+        }
+    }
+
+    /// The API root, `/v1` included: `http://127.0.0.1:PORT/v1`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The API key the simulator accepts.
+    pub fn api_key(&self) -> &str {
+        &self.inner.api_key
+    }
+
+    /// A client configuration aimed at the simulator with its key, to adjust before
+    /// building (a faster retry policy, a shorter timeout…).
+    pub fn config(&self) -> ClientConfig {
+        ClientConfig::new(
+            self.base_url.clone(),
+            ApiKey::new(self.inner.api_key.clone()).expect("checked at start"),
+        )
+    }
+
+    /// A client aimed at the simulator, with the SDK's default configuration.
+    pub fn client(&self) -> Client {
+        self.config()
+            .build()
+            .expect("a loopback URL and a checked key make a valid configuration")
+    }
+
+    /// Keeps the simulator running until the process exits (or its tokio runtime stops), for
+    /// programs such as examples whose simulator must outlive the function that started it.
+    pub fn leak(self) -> &'static Simulator {
+        Box::leak(Box::new(self))
+    }
+
+    // ---- time -------------------------------------------------------------------------
+
+    /// The time on the simulator's clock: how long it has run ([`Clock::Auto`]) or how far
+    /// it has been advanced ([`Clock::Manual`]).
+    pub fn now(&self) -> Duration {
+        self.inner.lock().clock.now()
+    }
+
+    /// Moves the clock forward by `by` and applies every change due by then (session steps,
+    /// acks), in time order, delivering each one's webhooks before it returns. With
+    /// [`Clock::Auto`] this skips ahead of real time.
+    pub async fn advance(&self, by: Duration) {
+        let target = {
+            let mut state = self.inner.lock();
+            match state.clock.mode {
+                Clock::Auto => {
+                    state.clock.offset += by;
+                    None
+                }
+                Clock::Manual => Some(state.clock.offset + by),
+            }
+        };
+        self.inner.process(target).await;
+    }
+
+    /// Polls `condition` every few milliseconds until it holds.
+    ///
+    /// # Panics
+    ///
+    /// When it still does not hold after `timeout` (real time); `what` names it in the
+    /// message.
+    pub async fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut condition: impl FnMut(&Simulator) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !condition(self) {
+            if tokio::time::Instant::now() >= deadline {
+                panic!("timed out after {timeout:?} waiting until {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    // ---- devices ------------------------------------------------------------------------
+
+    /// Adds a device (its `on_sync` steps start at its first sync).
+    ///
+    /// # Panics
+    ///
+    /// When its id is not 24 hex characters, or a device with that id exists already.
+    pub fn add_device(&self, device: SimDevice) {
+        assert!(
+            device.id.len() == 24 && device.id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "device id {:?} is not 24 hex characters",
+            device.id
+        );
+        let mut state = self.inner.lock();
+        assert!(
+            state.device(&device.id).is_none(),
+            "device {} was added twice",
+            device.id
+        );
+        state.devices.push(model::DeviceRecord {
+            plan_armed: !device.on_sync.is_empty(),
+            device,
+            last_sync_at: None,
+        });
+    }
+
+    /// Sets a device's session status now, cancelling its pending timed steps. Messages
+    /// waiting for the device are released when it becomes `online`.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such device.
+    pub fn set_session(&self, device_id: &str, status: types::SessionStatus) {
+        let mut state = self.inner.lock();
+        let now = state.clock.now();
+        assert!(
+            state.set_session(&device_id.to_ascii_lowercase(), status, now, true),
+            "no device {device_id}"
+        );
+        drop(state);
+        self.inner.notify.notify_one();
+    }
+
+    /// Schedules a session change `after` from now on the simulator's clock.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such device.
+    pub fn schedule_session(&self, device_id: &str, after: Duration, status: types::SessionStatus) {
+        let id = device_id.to_ascii_lowercase();
+        let mut state = self.inner.lock();
+        assert!(state.device(&id).is_some(), "no device {device_id}");
+        let at = state.clock.now() + after;
+        state.schedule(at, Event::Session { device: id, status });
+        drop(state);
+        self.inner.notify.notify_one();
+    }
+
+    /// A device's session status now.
+    pub fn session(&self, device_id: &str) -> Option<types::SessionStatus> {
+        let state = self.inner.lock();
+        state
+            .device(&device_id.to_ascii_lowercase())
+            .map(|d| d.device.session.clone())
+    }
+
+    // ---- messages ----------------------------------------------------------------------------
+
+    /// Every message stored by `POST /messages`, oldest first.
+    pub fn messages(&self) -> Vec<StoredMessage> {
+        let state = self.inner.lock();
+        state.messages.iter().map(|m| m.message.clone()).collect()
+    }
+
+    /// The stored messages with this `reference`, oldest first.
+    pub fn messages_with_reference(&self, reference: &str) -> Vec<StoredMessage> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.reference.as_deref() == Some(reference))
+            .collect()
+    }
+
+    /// One stored message by id.
+    pub fn message(&self, id: &str) -> Option<StoredMessage> {
+        let state = self.inner.lock();
+        state
+            .messages
+            .iter()
+            .find(|m| m.message.id == id)
+            .map(|m| m.message.clone())
+    }
+
+    // ---- webhooks ----------------------------------------------------------------------------
+
+    /// Every registered webhook, oldest first.
+    pub fn webhooks(&self) -> Vec<StoredWebhook> {
+        self.inner.lock().webhooks.clone()
+    }
+
+    /// Receives a text on `device` (an id or an alias) from `from_phone` (E.164): POSTs a
+    /// `message:in:new` event to every webhook registered for it, and returns those
+    /// deliveries once they are answered.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such device.
+    pub async fn deliver_inbound(
+        &self,
+        device: &str,
+        from_phone: &str,
+        text: &str,
+    ) -> Vec<Delivery> {
+        let outgoing = {
+            let mut state = self.inner.lock();
+            let record = state
+                .device_by_key(device)
+                .unwrap_or_else(|| panic!("no device {device}"));
+            let (device_id, device_wid, device_phone) = (
+                record.device.id.clone(),
+                record.device.wid(),
+                record.device.phone.clone(),
+            );
+            let now = state.clock.now();
+            let wa_id = state.next_wa_id();
+            let from = format!("{}@c.us", from_phone.trim_start_matches('+'));
+            let mut data = Map::new();
+            data.insert("id".into(), json!(wa_id));
+            data.insert("type".into(), json!("text"));
+            data.insert("flow".into(), json!("inbound"));
+            data.insert("status".into(), json!("active"));
+            data.insert("ack".into(), json!("delivered"));
+            data.insert("body".into(), json!(text));
+            data.insert("from".into(), json!(from));
+            data.insert("fromNumber".into(), json!(from_phone));
+            data.insert("to".into(), json!(device_wid));
+            data.insert("toNumber".into(), json!(device_phone));
+            data.insert("timestamp".into(), json!(state.clock.unix(now)));
+            data.insert("date".into(), json!(state.clock.iso(now)));
+            data.insert("chat".into(), json!({ "id": from }));
+            state.event(
+                "message:in:new",
+                None,
+                Some(&device_id),
+                Value::Object(data),
+                now,
+            )
+        };
+        let mut deliveries = Vec::with_capacity(outgoing.len());
+        for delivery in outgoing {
+            deliveries.push(self.inner.post(delivery).await);
+        }
+        deliveries
+    }
+
+    /// POSTs `body` (as `application/json`, whatever it holds) to `url` and returns the
+    /// delivery once answered: for bodies of your own, such as a repeated event or a
+    /// malformed one.
+    pub async fn deliver_raw(&self, url: &str, body: impl Into<Vec<u8>>) -> Delivery {
+        self.inner
+            .post(Outgoing {
+                url: url.to_owned(),
+                event: None,
+                event_id: None,
+                body: body.into(),
+            })
+            .await
+    }
+
+    /// Every webhook delivery made so far, oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.inner.lock().deliveries.clone()
+    }
+
+    // ---- faults and requests ------------------------------------------------------------
+
+    /// Injects a fault for the next requests it matches.
+    pub fn inject(&self, fault: Fault) {
+        self.inner.lock().faults.push(fault);
+    }
+
+    /// The faults not used up yet.
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        self.inner.lock().faults.clone()
+    }
+
+    /// Every request that arrived, oldest first (failed authentication and faults
+    /// included).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.inner.lock().requests.clone()
+    }
+
+    /// How many requests with this method (any case) arrived whose API path starts with
+    /// `path_prefix` (`"/messages"`).
+    pub fn request_count(&self, method: &str, path_prefix: &str) -> usize {
+        self.inner
+            .lock()
+            .requests
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
+            .count()
+    }
+}
+
+// `Simulator` is shared across tasks in tests (`&'static` after `leak`, or behind an `Arc`).
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Simulator>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparkbot_api::types::{MessageStatus, SessionStatus};
+
+    #[tokio::test]
+    async fn the_manual_clock_applies_changes_in_time_order() {
+        let sim = Simulator::builder().manual_clock().start().await;
+        sim.schedule_session(demo::SUPPORT, Duration::from_secs(2), SessionStatus::Online);
+        sim.schedule_session(
+            demo::SUPPORT,
+            Duration::from_secs(1),
+            SessionStatus::Loading,
+        );
+        sim.advance(Duration::from_millis(1500)).await;
+        assert_eq!(sim.session(demo::SUPPORT), Some(SessionStatus::Loading));
+        assert_eq!(sim.now(), Duration::from_millis(1500));
+        sim.advance(Duration::from_secs(1)).await;
+        assert_eq!(sim.session(demo::SUPPORT), Some(SessionStatus::Online));
+    }
+
+    #[tokio::test]
+    async fn set_session_cancels_the_pending_steps() {
+        let sim = Simulator::builder().manual_clock().start().await;
+        sim.schedule_session(demo::SUPPORT, Duration::from_secs(1), SessionStatus::Online);
+        sim.set_session(demo::SUPPORT, SessionStatus::Blocked);
+        sim.advance(Duration::from_secs(5)).await;
+        assert_eq!(sim.session(demo::SUPPORT), Some(SessionStatus::Blocked));
+    }
+
+    #[tokio::test]
+    async fn a_message_waits_for_its_device_to_come_online() {
+        let sim = Simulator::builder().manual_clock().start().await;
+        let message = {
+            let mut state = sim.inner.lock();
+            let message = StoredMessage {
+                id: state.next_id(1),
+                device: Some(demo::SUPPORT.to_owned()),
+                phone: Some("+34600000000".into()),
+                group: None,
+                text: Some("hi".into()),
+                reference: None,
+                status: MessageStatus::Queued,
+                wa_id: None,
+                created_at: Duration::ZERO,
+                request: Value::Null,
+            };
+            let id = message.id.clone();
+            state.store_message(message, Duration::ZERO);
+            id
+        };
+        sim.advance(Duration::from_secs(10)).await;
+        assert_eq!(sim.message(&message).unwrap().status, MessageStatus::Queued);
+        sim.set_session(demo::SUPPORT, SessionStatus::Online);
+        sim.advance(Duration::from_millis(100)).await;
+        assert_eq!(sim.message(&message).unwrap().status, MessageStatus::Sent);
+        sim.advance(Duration::from_millis(200)).await;
+        assert_eq!(
+            sim.message(&message).unwrap().status,
+            MessageStatus::Delivered
+        );
+    }
+
+    #[tokio::test]
+    async fn the_simulator_can_be_shared_with_spawned_tasks() {
+        let sim = Arc::new(Simulator::builder().manual_clock().start().await);
+        let task = tokio::spawn({
+            let sim = sim.clone();
+            async move {
+                sim.advance(Duration::from_secs(1)).await;
+                sim.deliver_inbound("sales", "+34600000000", "hi")
+                    .await
+                    .len()
+            }
+        });
+        // No webhook is registered: nothing is delivered.
+        assert_eq!(task.await.unwrap(), 0);
+        assert_eq!(sim.now(), Duration::from_secs(1));
+    }
+
+    #[test]
+    #[should_panic(expected = "not 24 hex")]
+    fn device_ids_are_checked() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let sim = Simulator::start().await;
+            sim.add_device(SimDevice::new("sales", "+1"));
+        });
+    }
+}
