@@ -8,6 +8,8 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::Client;
 use crate::body::{BodyLimit, DEFAULT_MAX_RESPONSE_BODY};
+use crate::delivery::SendPolicy;
+use crate::pacing::{MemoryPacer, PaceStore, Pacing, Scope};
 use crate::pipeline::Pipeline;
 use crate::retry::RetryPolicy;
 
@@ -46,6 +48,15 @@ impl ApiKey {
     /// The key itself, for code that must place it somewhere (such as a download link).
     pub fn expose_secret(&self) -> &str {
         &self.0
+    }
+
+    /// A name for the key that does not reveal it (a hash), for pacing scopes.
+    pub(crate) fn fingerprint(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        // SipHash with fixed keys: the same key gives the same name in every client of a build.
+        let mut hasher = std::hash::DefaultHasher::new();
+        self.0.hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
     }
 
     fn header_value(&self) -> HeaderValue {
@@ -126,6 +137,9 @@ pub struct ClientConfig {
     max_response_body: u64,
     default_country_code: Option<String>,
     http: Option<HttpBuilder>,
+    pacing: Pacing,
+    pace_store: Option<Arc<dyn PaceStore>>,
+    send_policy: SendPolicy,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -140,6 +154,9 @@ impl fmt::Debug for ClientConfig {
             .field("max_response_body", &self.max_response_body)
             .field("default_country_code", &self.default_country_code)
             .field("http", &self.http.as_ref().map(|_| "custom"))
+            .field("pacing", &self.pacing)
+            .field("pace_store", &self.pace_store)
+            .field("send_policy", &self.send_policy)
             .finish()
     }
 }
@@ -164,6 +181,9 @@ impl ClientConfig {
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             default_country_code: None,
             http: None,
+            pacing: Pacing::default(),
+            pace_store: None,
+            send_policy: SendPolicy::default(),
         }
     }
 
@@ -258,6 +278,37 @@ impl ClientConfig {
         self
     }
 
+    /// The pacing rules (default [`Pacing::default`]: adaptive, no caps); see
+    /// [`crate::pacing`].
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Keeps the pacing state in `store` instead of this client's own [`MemoryPacer`]; give
+    /// several clients one store to pace them together.
+    pub fn with_pace_store(mut self, store: Arc<dyn PaceStore>) -> Self {
+        self.pace_store = Some(store);
+        self
+    }
+
+    /// What a send whose outcome is unknown does (default
+    /// [`SendPolicy::reconcile_then_resend`]); see [`crate::delivery`].
+    pub fn with_send_policy(mut self, policy: SendPolicy) -> Self {
+        self.send_policy = policy;
+        self
+    }
+
+    /// The pacing rules.
+    pub fn pacing(&self) -> &Pacing {
+        &self.pacing
+    }
+
+    /// The rule for sends whose outcome is unknown.
+    pub fn send_policy(&self) -> &SendPolicy {
+        &self.send_policy
+    }
+
     /// The base URL as given (see [`ClientConfig::build`] for the checks).
     pub fn base_url(&self) -> &str {
         &self.base_url
@@ -318,6 +369,13 @@ impl ClientConfig {
                 max_bytes: self.max_response_body,
             },
             default_country_code: country,
+            pacing: self.pacing.clone(),
+            pacer: self
+                .pace_store
+                .clone()
+                .unwrap_or_else(|| Arc::new(MemoryPacer::new())),
+            key_scope: Scope::key(&key.fingerprint()),
+            send_policy: self.send_policy,
         };
         Ok(Client::new_with_client(&base_url, http, pipeline))
     }

@@ -87816,6 +87816,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87823,6 +87824,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87830,6 +87832,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87837,6 +87840,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87844,6 +87848,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87851,6 +87856,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87858,6 +87864,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87865,6 +87872,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87872,6 +87880,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87879,6 +87888,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87886,6 +87896,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87893,6 +87904,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87900,6 +87912,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87907,6 +87920,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87914,6 +87928,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87921,6 +87936,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87928,6 +87944,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87935,6 +87952,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87942,6 +87960,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87949,6 +87968,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87956,6 +87976,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87963,6 +87984,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87970,6 +87992,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87977,6 +88000,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87984,6 +88008,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87991,6 +88016,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -87998,6 +88024,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88005,6 +88032,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88012,6 +88040,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88019,6 +88048,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88026,6 +88056,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88033,6 +88064,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88040,6 +88072,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88047,6 +88080,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88054,6 +88088,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88061,6 +88096,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88068,6 +88104,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: true,
+            sends: false,
         },
     ),
     (
@@ -88075,6 +88112,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: true,
+            sends: false,
         },
     ),
     (
@@ -88082,6 +88120,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: true,
+            sends: false,
         },
     ),
     (
@@ -88089,6 +88128,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88096,6 +88136,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88103,6 +88144,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88110,6 +88152,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88117,6 +88160,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88124,6 +88168,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88131,6 +88176,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88138,6 +88184,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88145,6 +88192,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88152,6 +88200,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88159,6 +88208,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88166,6 +88216,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88173,6 +88224,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88180,6 +88232,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88187,6 +88240,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: true,
+            sends: false,
         },
     ),
     (
@@ -88194,6 +88248,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88201,6 +88256,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: true,
+            sends: false,
         },
     ),
     (
@@ -88208,6 +88264,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88215,6 +88272,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88222,6 +88280,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88229,6 +88288,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88236,6 +88296,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88243,6 +88304,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88250,6 +88312,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88257,6 +88320,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88264,6 +88328,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88271,6 +88336,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88278,6 +88344,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88285,6 +88352,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88292,6 +88360,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88299,6 +88368,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88306,6 +88376,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88313,6 +88384,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88320,6 +88392,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88327,6 +88400,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88334,6 +88408,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88341,6 +88416,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88348,6 +88424,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88355,6 +88432,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88362,6 +88440,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88369,6 +88448,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88376,6 +88456,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88383,6 +88464,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88390,6 +88472,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88397,6 +88480,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88404,6 +88488,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88411,6 +88496,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88418,6 +88504,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88425,6 +88512,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88432,6 +88520,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88439,6 +88528,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88446,6 +88536,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88453,6 +88544,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88460,6 +88552,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88467,6 +88560,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88474,6 +88568,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88481,6 +88576,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88488,6 +88584,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88495,6 +88592,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88502,6 +88600,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88509,6 +88608,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88516,6 +88616,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: true,
         },
     ),
     (
@@ -88523,6 +88624,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88530,6 +88632,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88537,6 +88640,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88544,6 +88648,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88551,6 +88656,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88558,6 +88664,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88565,6 +88672,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88572,6 +88680,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88579,6 +88688,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88586,6 +88696,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88593,6 +88704,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88600,6 +88712,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88607,6 +88720,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88614,6 +88728,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88621,6 +88736,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88628,6 +88744,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88635,6 +88752,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88642,6 +88760,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88649,6 +88768,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88656,6 +88776,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88663,6 +88784,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88670,6 +88792,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88677,6 +88800,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88684,6 +88808,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88691,6 +88816,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88698,6 +88824,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88705,6 +88832,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88712,6 +88840,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88719,6 +88848,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88726,6 +88856,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88733,6 +88864,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88740,6 +88872,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88747,6 +88880,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88754,6 +88888,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88761,6 +88896,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: false,
             streamed: false,
+            sends: false,
         },
     ),
     (
@@ -88768,6 +88904,7 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         crate::pipeline::OperationFacts {
             idempotent: true,
             streamed: false,
+            sends: false,
         },
     ),
 ];

@@ -18,7 +18,9 @@ mod generated;
 mod body;
 mod config;
 pub mod country;
+pub mod delivery;
 mod facts;
+pub mod pacing;
 pub mod paging;
 mod pipeline;
 mod raw;
@@ -33,8 +35,10 @@ pub use config::{
     ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
     ENV_API_KEY, ENV_BASE_URL, USER_AGENT,
 };
+pub use delivery::{Lookup, SendPolicy, new_reference};
 pub use facts::ErrorFacts;
 pub use generated::*;
+pub use pacing::{MemoryPacer, PaceStore, Pacing};
 pub use paging::{PageError, Pages, Paginated};
 pub use pipeline::{AttemptRecord, OperationFacts, Pipeline, classify, with_attempts};
 pub use raw::{RAW_OPERATION_ID, RawRequest};

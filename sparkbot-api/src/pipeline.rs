@@ -11,11 +11,16 @@
 //!    download streams unbounded; an error body that is not the API's JSON becomes a typed
 //!    `ApiError` that keeps the status.
 //!
+//! A send (`x-sparkbot-send`) also gets a reference and, when its outcome is unknown, a lookup
+//! of that reference before anything is sent again ([`crate::delivery`]); every attempt of every
+//! request first takes a slot from the pacer ([`crate::pacing`]).
+//!
 //! Redirects (same origin only, never https to http) and the absent `Referer` are settled when
 //! the HTTP client is built (see [`crate::redirect`]).
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -24,6 +29,8 @@ use reqwest::header::RETRY_AFTER;
 use tracing::Instrument;
 
 use crate::body::{self, BodyLimit};
+use crate::delivery::{self, Lookup, SendPolicy};
+use crate::pacing::{PaceStore, Pacing, Rule, Scope, ScopeKind, Signal};
 use crate::retry::{Attempt, Decision, FailureKind, RetryPolicy, jitter, parse_retry_after};
 use crate::{Client, generated};
 
@@ -34,6 +41,8 @@ pub struct OperationFacts {
     pub idempotent: bool,
     /// The success body is a file that streams without the JSON body limit.
     pub streamed: bool,
+    /// It sends a WhatsApp message: it gets a reference, is reconciled, and is paced per device.
+    pub sends: bool,
 }
 
 impl OperationFacts {
@@ -52,6 +61,7 @@ impl OperationFacts {
                         | reqwest::Method::DELETE
                 ),
                 streamed: false,
+                sends: false,
             },
         }
     }
@@ -63,6 +73,11 @@ pub struct Pipeline {
     pub(crate) retry: RetryPolicy,
     pub(crate) limit: BodyLimit,
     pub(crate) default_country_code: Option<String>,
+    pub(crate) pacing: Pacing,
+    pub(crate) pacer: Arc<dyn PaceStore>,
+    /// The API key's scope, named by a fingerprint of the key.
+    pub(crate) key_scope: Scope,
+    pub(crate) send_policy: SendPolicy,
 }
 
 /// One attempt of a call, as the pipeline saw it.
@@ -77,6 +92,8 @@ pub struct AttemptRecord {
     pub failure: Option<FailureKind>,
     /// The wait before the next attempt, when there was one.
     pub wait: Option<Duration>,
+    /// For a send whose outcome was unknown: what the lookup of its reference found.
+    pub lookup: Option<Lookup>,
 }
 
 tokio::task_local! {
@@ -107,6 +124,14 @@ pub async fn with_attempts<F: Future>(call: F) -> (F::Output, Vec<AttemptRecord>
 fn record(entry: AttemptRecord) {
     // Outside `with_attempts` nobody listens, and that is fine.
     let _ = RECORDER.try_with(|r| r.borrow_mut().push(entry));
+}
+
+fn record_lookup(lookup: Lookup) {
+    let _ = RECORDER.try_with(|r| {
+        if let Some(last) = r.borrow_mut().last_mut() {
+            last.lookup = Some(lookup);
+        }
+    });
 }
 
 /// How one attempt's outcome looks to the retry policy; `None` when there is nothing to retry
@@ -160,20 +185,124 @@ impl ClientHooks<Pipeline> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let facts = OperationFacts::of(info.operation_id, request.method());
-        let outcome = self.attempts(request, info, facts).await;
+        if facts.sends {
+            return self.send(request, info, facts).await;
+        }
+        let outcome = self.attempts(request, info, facts, &[]).await;
         self.bound(outcome, facts).await
     }
 }
 
 impl Client {
-    /// The attempt loop: send, classify, decide, wait, send a clone.
+    /// A send: a reference, the attempts, and when the outcome is unknown the lookup that
+    /// settles it (and at most `max_resends` sends more, with the same reference).
+    async fn send(
+        &self,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
+        facts: OperationFacts,
+    ) -> reqwest::Result<reqwest::Response> {
+        let Some(send) = delivery::prepare(&mut request) else {
+            let outcome = self.attempts(request, info, facts, &[]).await;
+            return self.bound(outcome, facts).await;
+        };
+        let pipeline = self.inner();
+        let scopes = delivery::send_scopes(&send, pipeline.pacing.min_gap_per_recipient.is_some());
+        let policy = pipeline.send_policy;
+        let mut resends = 0;
+        loop {
+            let this = request
+                .try_clone()
+                .expect("`prepare` read the body as bytes, and bytes always clone");
+            let outcome = self.attempts(this, info, facts, &scopes).await;
+            let outcome = buffered(self.bound(outcome, facts).await).await;
+            if policy.lookups == 0 || !delivery::outcome_unknown(&outcome) {
+                return outcome;
+            }
+            match self.look_up_send(&send, &policy).await {
+                Ok(message) => {
+                    record_lookup(Lookup::Found);
+                    tracing::debug!(operation = info.operation_id, "send found by its reference");
+                    return Ok(delivery::found_response(&message));
+                }
+                Err(Lookup::Absent) if resends < policy.max_resends => {
+                    record_lookup(Lookup::Absent);
+                    tracing::debug!(
+                        operation = info.operation_id,
+                        "send not found: sending again"
+                    );
+                    resends += 1;
+                }
+                Err(lookup) => {
+                    record_lookup(lookup);
+                    return outcome;
+                }
+            }
+        }
+    }
+
+    /// Takes a slot in every scope of the request (the key's first), waiting as the pacer
+    /// says, for at most the retry policy's time budget.
+    async fn pace(&self, scopes: &[(Scope, Rule)]) {
+        let store = &self.inner().pacer;
+        let deadline = tokio::time::Instant::now() + self.inner().retry.max_elapsed;
+        for (scope, rule) in scopes {
+            while let Err(wait) = store.try_take(scope, rule).await {
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    // Past the budget the server decides: a 429 is retried like any other.
+                    break;
+                }
+                tokio::time::sleep(wait.min(deadline - now)).await;
+            }
+        }
+    }
+
+    /// Tells the pacer what the server answered: every scope hears of a success; a refusal
+    /// goes to the narrowest scope that limits rates (the device of a send, else the key).
+    async fn observe(&self, scopes: &[(Scope, Rule)], response: &reqwest::Response) {
+        let store = &self.inner().pacer;
+        let signal = Signal::of_response(response.status().as_u16(), response.headers());
+        if signal == Signal::Accepted {
+            for (scope, rule) in scopes {
+                store.observe(scope, rule, signal).await;
+            }
+        } else if let Some((scope, rule)) = scopes
+            .iter()
+            .rev()
+            .find(|(s, _)| s.kind != ScopeKind::Recipient)
+        {
+            store.observe(scope, rule, signal).await;
+        }
+    }
+
+    /// The scopes of a request: its key's, then those of its send.
+    fn scopes(&self, extra: &[Scope]) -> Vec<(Scope, Rule)> {
+        let pipeline = self.inner();
+        if !pipeline.pacing.adaptive
+            && pipeline.pacing.max_requests_per_second.is_none()
+            && pipeline.pacing.max_sends_per_second.is_none()
+            && pipeline.pacing.min_gap_per_recipient.is_none()
+        {
+            return Vec::new();
+        }
+        let max_hold = pipeline.retry.max_retry_after;
+        std::iter::once(&pipeline.key_scope)
+            .chain(extra)
+            .map(|s| (s.clone(), pipeline.pacing.rule(s.kind, max_hold)))
+            .collect()
+    }
+
+    /// The attempt loop: pace, send, classify, decide, wait, send a clone.
     async fn attempts(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
         facts: OperationFacts,
+        extra_scopes: &[Scope],
     ) -> reqwest::Result<reqwest::Response> {
         let policy = &self.inner().retry;
+        let scopes = self.scopes(extra_scopes);
         let started = Instant::now();
         let mut next = Some(request);
         let mut number = 0u32;
@@ -189,12 +318,18 @@ impl Client {
                 path = request.url().path(),
                 attempt = number,
             );
+            self.pace(&scopes).await;
             let sent = Instant::now();
             let outcome = self
                 .client()
                 .execute(request)
                 .instrument(span.clone())
                 .await;
+            if let Ok(response) = &outcome
+                && !scopes.is_empty()
+            {
+                self.observe(&scopes, response).await;
+            }
             let status = outcome.as_ref().ok().map(|r| r.status().as_u16());
             let failure = classify(&outcome);
             let decision = failure.map(|kind| {
@@ -230,6 +365,7 @@ impl Client {
                 status,
                 failure,
                 wait,
+                lookup: None,
             });
             let Some(wait) = wait else {
                 return outcome;
@@ -270,7 +406,7 @@ impl Client {
         self.pre(&mut request, &info).await?;
         let mut facts = OperationFacts::of(operation_id, request.method());
         facts.streamed = streamed;
-        let outcome = self.attempts(request, &info, facts).await;
+        let outcome = self.attempts(request, &info, facts, &[]).await;
         let result = self.bound(outcome, facts).await;
         self.post(&result, &info).await?;
         let response = result?;
@@ -296,6 +432,24 @@ impl Client {
         Client::new_with_client(&self.baseurl, self.client.clone(), inner)
     }
 
+    /// The rule for sends whose outcome is unknown.
+    pub fn send_policy(&self) -> &SendPolicy {
+        &self.inner().send_policy
+    }
+
+    /// The same client with another rule for sends whose outcome is unknown (for one call:
+    /// `client.with_send_policy(SendPolicy::never_resend()).send_message()…`).
+    pub fn with_send_policy(&self, policy: SendPolicy) -> Client {
+        let mut inner = self.inner().clone();
+        inner.send_policy = policy;
+        Client::new_with_client(&self.baseurl, self.client.clone(), inner)
+    }
+
+    /// The pacing rules every request of this client follows.
+    pub fn pacing(&self) -> &Pacing {
+        &self.inner().pacing
+    }
+
     /// The country calling code the configuration set for reading national phone numbers.
     pub fn default_country_code(&self) -> Option<&str> {
         self.inner().default_country_code.as_deref()
@@ -305,6 +459,29 @@ impl Client {
     pub fn max_response_body(&self) -> u64 {
         self.inner().limit.max_bytes
     }
+}
+
+/// A send's 2xx answer read to its end (within the body limit), so that a body that breaks
+/// off counts as an unknown outcome, which a lookup can settle.
+async fn buffered(
+    outcome: reqwest::Result<reqwest::Response>,
+) -> reqwest::Result<reqwest::Response> {
+    let response = outcome?;
+    if !response.status().is_success() {
+        return Ok(response);
+    }
+    let mut rebuilt = http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    if let Some(headers) = rebuilt.headers_mut() {
+        *headers = response.headers().clone();
+    }
+    let bytes = response.bytes().await?;
+    Ok(reqwest::Response::from(
+        rebuilt
+            .body(bytes)
+            .expect("parts of a response that parsed"),
+    ))
 }
 
 #[cfg(test)]
@@ -367,6 +544,7 @@ mod tests {
             status: None,
             failure: None,
             wait: None,
+            lookup: None,
         });
         let ((), attempts) = with_attempts(async {
             record(AttemptRecord {
@@ -374,6 +552,7 @@ mod tests {
                 status: Some(503),
                 failure: Some(FailureKind::Unavailable { retry_after: None }),
                 wait: Some(Duration::from_millis(5)),
+                lookup: None,
             });
         })
         .await;

@@ -146,11 +146,14 @@ impl SparkBot {
         })
     }
 
-    /// Sends a text message from `device` (any [`DeviceKey`]) to `phone` (any common form).
+    /// Sends a text message from `device` (any [`DeviceKey`]) to `phone` (any common form),
+    /// with a new unique reference ([`sparkbot_api::new_reference`]).
     ///
-    /// Not re-sent after it may have reached the server: when the outcome is unknown (a
-    /// timeout, a dropped connection, a 5xx) the error is [`Error::OutcomeUnknown`], which says
-    /// the message may have been sent.
+    /// Sent at most once: when the outcome is unknown (a timeout, a dropped connection, a 5xx)
+    /// the pipeline looks the reference up and returns the message the server has; only when
+    /// the server has none does it send again, as the client's
+    /// [`SendPolicy`](sparkbot_api::SendPolicy) allows. When it still cannot tell, the error
+    /// is [`Error::OutcomeUnknown`], naming the reference.
     ///
     /// ```no_run
     /// # async fn run(bot: sparkbot_extras::SparkBot) -> Result<(), sparkbot_extras::Error> {
@@ -164,11 +167,15 @@ impl SparkBot {
         phone: &str,
         text: &str,
     ) -> Result<types::Message, Error> {
-        let to = E164::parse(phone, self.default_country_code())
-            .map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let message = types::TextMessageMessage::try_from(text.to_owned())
-            .map_err(|e| Error::InvalidInput(format!("the text: {e}")))?;
-        let device = match device.into() {
+        let device = self.device_id_of(device.into()).await?;
+        let reference = sparkbot_api::new_reference();
+        let body = self.text_message(&device, phone, text, &reference)?;
+        self.send_message(body, &reference).await
+    }
+
+    /// The device id of any [`DeviceKey`] (a lookup unless it is an id).
+    pub(crate) async fn device_id_of(&self, key: DeviceKey) -> Result<types::DeviceId, Error> {
+        let device = match key {
             DeviceKey::Id(id) => id,
             key => self
                 .find_device(key)
@@ -176,21 +183,46 @@ impl SparkBot {
                 .id
                 .ok_or_else(|| Error::Other("the device has no id".to_owned()))?,
         };
-        let device: types::DeviceId = Self::parse_device_id(&device)?;
+        Self::parse_device_id(&device)
+    }
+
+    /// A text message body, every part checked before any I/O.
+    pub(crate) fn text_message(
+        &self,
+        device: &types::DeviceId,
+        phone: &str,
+        text: &str,
+        reference: &str,
+    ) -> Result<types::SendMessageRequest, Error> {
+        let to = E164::parse(phone, self.default_country_code())
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let message = types::TextMessageMessage::try_from(text.to_owned())
+            .map_err(|e| Error::InvalidInput(format!("the text: {e}")))?;
         let phone: types::Phone = to
             .as_str()
             .parse()
             .map_err(|e| Error::InvalidInput(format!("{}: {e}", to.as_str())))?;
+        let reference = types::TextMessageReference::try_from(reference.to_owned())
+            .map_err(|e| Error::InvalidInput(format!("the reference: {e}")))?;
         let text: types::TextMessage = types::TextMessage::builder()
-            .device(device)
+            .device(device.clone())
             .phone(phone)
             .message(message)
+            .reference(Some(reference))
             .try_into()
             .map_err(|e| Error::InvalidInput(format!("cannot build the message: {e}")))?;
-        let body = types::SendMessageRequest::from(text);
+        Ok(types::SendMessageRequest::from(text))
+    }
+
+    /// Sends a message body through the pipeline; an unknown outcome names `reference`.
+    pub(crate) async fn send_message(
+        &self,
+        body: types::SendMessageRequest,
+        reference: &str,
+    ) -> Result<types::Message, Error> {
         let call = Box::pin(self.api().send_message().body(body).send());
         call.await
             .map(ResponseValue::into_inner)
-            .map_err(Error::from_send)
+            .map_err(|e| Error::from_send(e).with_reference(reference))
     }
 }

@@ -112,6 +112,13 @@ impl ApiFailure {
         }))
     }
 
+    /// The same failure with an `errorCode` (for tests of code that reads it).
+    #[cfg(test)]
+    pub(crate) fn with_error_code(mut self, code: &str) -> Self {
+        self.0.error_code = Some(code.to_owned()).filter(|c| !c.is_empty());
+        self
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.0.status
@@ -307,11 +314,19 @@ pub enum Error {
     /// A request that creates something (a message above all) failed in a way that leaves its
     /// outcome unknown: a timeout, a connection lost after the request went out, a 5xx. It may
     /// have been processed, so it was not re-sent; look it up (by its `reference`) before
-    /// sending again. Not [`Error::is_transient`]: blindly retrying may duplicate it.
+    /// sending again. For a send, the pipeline has already looked it up as its
+    /// [`SendPolicy`](sparkbot_api::SendPolicy) says and not found it, or could not ask. Not
+    /// [`Error::is_transient`]: blindly retrying may duplicate it.
     #[error(
-        "the outcome is unknown, the request may have been processed (a message may have been sent): {0}"
+        "the outcome is unknown, the request may have been processed (a message may have been sent{}): {source}",
+        .reference.as_deref().map(|r| format!(" with reference {r}")).unwrap_or_default()
     )]
-    OutcomeUnknown(Box<Error>),
+    OutcomeUnknown {
+        /// The send's reference, to look it up later (`GET /messages?reference=…`).
+        reference: Option<String>,
+        /// The failure itself.
+        source: Box<Error>,
+    },
 
     /// A success response whose body is not what the API describes.
     #[error("cannot decode the response: {source} (body: {:?})", snippet(.body))]
@@ -464,7 +479,10 @@ impl Error {
         let unknown = e.outcome_unknown();
         let error = Error::from(e);
         if unknown {
-            Error::OutcomeUnknown(Box::new(error))
+            Error::OutcomeUnknown {
+                reference: None,
+                source: Box::new(error),
+            }
         } else {
             error
         }
@@ -473,7 +491,18 @@ impl Error {
     /// Whether the request may have been processed although it failed (see
     /// [`Error::OutcomeUnknown`]).
     pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self, Error::OutcomeUnknown(_))
+        matches!(self, Error::OutcomeUnknown { .. })
+    }
+
+    /// The same error, naming the send's `reference` when its outcome is unknown.
+    pub fn with_reference(self, reference: &str) -> Self {
+        match self {
+            Error::OutcomeUnknown { source, .. } => Error::OutcomeUnknown {
+                reference: Some(reference.to_owned()),
+                source,
+            },
+            other => other,
+        }
     }
 
     /// Reads a not-found from a device-scoped call as "device `id` not found" when the API
@@ -541,7 +570,7 @@ impl Error {
             Error::RateLimited { retry_after, .. } => FailureKind::RateLimited {
                 retry_after: *retry_after,
             },
-            Error::OutcomeUnknown(_) => FailureKind::Permanent,
+            Error::OutcomeUnknown { .. } => FailureKind::Permanent,
             Error::Timeout(_) => FailureKind::Timeout,
             Error::Transport(e) if e.is_connect() => FailureKind::Connect,
             Error::Transport(_) => FailureKind::Transport,

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bulk;
 mod client;
 mod error;
 mod lookup;
@@ -16,6 +17,7 @@ pub mod webhook;
 /// The axum crate (0.8) that [`receiver::WebhookRoute`] plugs into (feature `axum`).
 #[cfg(feature = "axum")]
 pub use axum;
+pub use bulk::{BulkItem, BulkMessage, BulkReport, ItemOutcome, SendMany, SkipReason, StopCause};
 pub use client::SparkBot;
 pub use error::{ApiFailure, Error, FieldError, Result};
 pub use lookup::{DeviceFilter, DeviceKey};
@@ -26,6 +28,6 @@ pub use session::{DeviceState, Readiness, RequiredAction, SyncPhase, SyncProgres
 pub use sparkbot_api;
 pub use sparkbot_api::{
     Attempt, ClientConfig, Decision, ENV_API_KEY, ENV_BASE_URL, FailureKind, NonIdempotentRetry,
-    RetryPolicy, StopReason, parse_retry_after,
+    Pacing, RetryPolicy, SendPolicy, StopReason, parse_retry_after,
 };
 pub use subscribe::{DEFAULT_WEBHOOK_NAME, EnsureWebhook, EnsuredWebhook, WebhookChange};

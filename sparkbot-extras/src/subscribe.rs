@@ -354,7 +354,7 @@ impl Wanted {
                 Some(found) => self.settle(bot, found, WebhookChange::Unchanged).await,
                 None => Err(Error::Conflict(failure)),
             },
-            Err(unknown @ Error::OutcomeUnknown(_)) => match self.lookup(bot).await {
+            Err(unknown @ Error::OutcomeUnknown { .. }) => match self.lookup(bot).await {
                 Ok(Some(found)) => self.settle(bot, found, WebhookChange::Created).await,
                 Ok(None) => Err(unknown),
                 Err(lookup) => {

@@ -24,6 +24,13 @@ fn message_json(status: &str) -> Value {
 }
 
 /// `fields` plus the `device` every send kind requires.
+/// A body as the pipeline sends it: with a reference (it adds one to a send that has none).
+fn with_reference(fields: Value) -> Value {
+    let mut body = with_device(fields);
+    body["reference"] = json!("test-reference-1");
+    body
+}
+
 fn with_device(fields: Value) -> Value {
     let mut body = json!({ "device": DEVICE_ID });
     body.as_object_mut()
@@ -144,7 +151,7 @@ fn every_message_kind_round_trips_to_its_variant() {
 async fn every_message_kind_is_posted_as_its_json() {
     let server = server().await;
     for (kind, fields) in every_kind() {
-        let wire = with_device(fields);
+        let wire = with_reference(fields);
         let mut mock = server.send_message(|when, then| {
             authed(when.into_inner().json_body(wire.clone()));
             then.created(&from_json(message_json("queued")));
@@ -215,7 +222,7 @@ async fn send_message_posts_every_delivery_option_and_decodes_201() {
 #[tokio::test]
 async fn send_message_accepts_a_200_answer() {
     let server = server().await;
-    let body: SendMessageRequest = from_json(with_device(
+    let body: SendMessageRequest = from_json(with_reference(
         json!({"phone": "+447362053576", "product": "123456789012345678"}),
     ));
     let mock = server.send_message(|when, then| {

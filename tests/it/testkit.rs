@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use sparkbot_api::types::{self, MessageStatus, SessionStatus};
-use sparkbot_api::{Client, RetryPolicy};
+use sparkbot_api::{Client, RetryPolicy, SendPolicy};
 use sparkbot_extras::webhook::{Webhook, WebhookEvent};
 use sparkbot_extras::{Error, SparkBot};
 use sparkbot_testkit::{Fault, SimDevice, Simulator, WebhookSink, demo};
@@ -18,9 +18,12 @@ use sparkbot_tests::fast_retries;
 /// Long enough for anything on loopback; only reached when a test is about to fail.
 const PATIENCE: Duration = Duration::from_secs(10);
 
+/// A client that neither retries beyond `retry` nor looks a send up: the kit's faults show as
+/// they are.
 fn client_with(sim: &Simulator, retry: RetryPolicy) -> Client {
     sim.config()
         .with_retry(retry)
+        .with_send_policy(SendPolicy::no_lookup())
         .build()
         .expect("a valid configuration")
 }
@@ -778,6 +781,22 @@ async fn a_connection_dropped_after_processing_leaves_the_message_stored_once() 
     assert_eq!(sim.messages().len(), 1);
     assert_eq!(sim.request_count("POST", "/messages"), 1);
     assert_eq!(sim.messages()[0].text.as_deref(), Some("exactly once"));
+
+    // With the default send policy the SDK looks the reference up and returns the message.
+    sim.inject(Fault::drop_after().on("POST", "/messages"));
+    let reconciling = sim
+        .config()
+        .with_send_policy(SendPolicy::never_resend().with_lookups(2, Duration::from_millis(100)))
+        .build()
+        .unwrap();
+    let found = SparkBot::new(reconciling)
+        .send_text(demo::SALES, "+34 600 000 000", "found again")
+        .await
+        .expect("found by its reference");
+    let stored = sim.messages_with_reference(found.reference.as_deref().unwrap());
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].text.as_deref(), Some("found again"));
+    assert_eq!(sim.request_count("POST", "/messages"), 2);
 }
 
 #[tokio::test]
@@ -787,6 +806,7 @@ async fn a_slow_answer_times_the_client_out_after_the_work_is_done() {
     let impatient = sim
         .config()
         .with_retry(RetryPolicy::none())
+        .with_send_policy(SendPolicy::no_lookup())
         .with_timeout(Duration::from_millis(200))
         .build()
         .unwrap();

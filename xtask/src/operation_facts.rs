@@ -5,6 +5,10 @@
 //! Idempotency follows the HTTP method (GET, HEAD, OPTIONS, PUT and DELETE are idempotent;
 //! POST and PATCH are not) unless the operation says otherwise with
 //! `x-sparkbot-idempotent: true|false` (a POST that only reads, such as a number check).
+//!
+//! `x-sparkbot-send: true` marks an operation that sends a WhatsApp message: the pipeline gives
+//! it a reference, reconciles it by that reference when its outcome is unknown, and paces it
+//! per device.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -21,6 +25,8 @@ pub struct Facts {
     pub idempotent: bool,
     /// The success body is not JSON (a download), so it streams without the JSON limit.
     pub streamed: bool,
+    /// It sends a WhatsApp message (`x-sparkbot-send: true`).
+    pub sends: bool,
 }
 
 /// The facts of every generated operation, sorted by method name.
@@ -37,10 +43,27 @@ pub fn collect(spec: &Value) -> anyhow::Result<Vec<Facts>> {
                 op.path
             ),
         };
+        let sends = match op.op.get("x-sparkbot-send") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => anyhow::bail!(
+                "{} {} ({id}): x-sparkbot-send must be true or false, not {other}",
+                op.method.to_uppercase(),
+                op.path
+            ),
+        };
+        if sends && op.method != "post" {
+            anyhow::bail!(
+                "{} {} ({id}): x-sparkbot-send marks a POST that sends a message",
+                op.method.to_uppercase(),
+                op.path
+            );
+        }
         out.push(Facts {
             method_name: snake_case(id),
             idempotent,
             streamed: streams_success(op.op),
+            sends,
         });
     }
     out.sort_by(|a, b| a.method_name.cmp(&b.method_name));
@@ -64,8 +87,9 @@ fn streams_success(op: &Value) -> bool {
 /// The table as Rust items for the generated file, referring to `crate::pipeline`.
 pub fn tokens(facts: &[Facts]) -> TokenStream {
     let entries = facts.iter().map(|f| {
-        let (name, idempotent, streamed) = (&f.method_name, f.idempotent, f.streamed);
-        quote!((#name, crate::pipeline::OperationFacts { idempotent: #idempotent, streamed: #streamed }))
+        let (name, idempotent, streamed, sends) =
+            (&f.method_name, f.idempotent, f.streamed, f.sends);
+        quote!((#name, crate::pipeline::OperationFacts { idempotent: #idempotent, streamed: #streamed, sends: #sends }))
     });
     quote! {
         /// Per operation (progenitor's method name, sorted): may it be re-sent after it may
@@ -85,7 +109,7 @@ mod tests {
     fn idempotency_follows_the_method_unless_the_spec_says_otherwise() {
         let spec = json!({"paths": {
             "/m": {
-                "post": {"operationId": "sendMessage", "responses": {"201": {"content": {"application/json": {}}}}},
+                "post": {"operationId": "sendMessage", "x-sparkbot-send": true, "responses": {"201": {"content": {"application/json": {}}}}},
                 "get": {"operationId": "searchMessages", "responses": {}}
             },
             "/n": {"post": {"operationId": "checkNumberExists", "x-sparkbot-idempotent": true, "responses": {}}},
@@ -95,6 +119,7 @@ mod tests {
         let facts = collect(&spec).unwrap();
         let get = |n: &str| facts.iter().find(|f| f.method_name == n).unwrap().clone();
         assert!(!get("send_message").idempotent && !get("send_message").streamed);
+        assert!(get("send_message").sends && !get("search_messages").sends);
         assert!(get("search_messages").idempotent);
         assert!(get("check_number_exists").idempotent);
         assert!(!get("empty_queue").idempotent);
@@ -110,5 +135,8 @@ mod tests {
         let spec = json!({"paths": {"/n": {"post": {"operationId": "x", "x-sparkbot-idempotent": "yes"}}}});
         let err = collect(&spec).unwrap_err().to_string();
         assert!(err.contains("POST /n (x)"), "{err}");
+        let spec = json!({"paths": {"/m": {"get": {"operationId": "y", "x-sparkbot-send": true}}}});
+        let err = collect(&spec).unwrap_err().to_string();
+        assert!(err.contains("GET /m (y)"), "{err}");
     }
 }

@@ -1,0 +1,415 @@
+//! Sends: at most once, then exactly once.
+//!
+//! Every send (an operation marked `x-sparkbot-send` in the spec, such as `POST /messages`)
+//! carries a `reference`: the caller's, or a unique one the pipeline adds ([`new_reference`]).
+//! When a send's outcome is unknown (a timeout, a connection lost after the request was
+//! written, a 5xx other than 503, a success whose body broke off), the pipeline looks the
+//! reference up (`GET /messages?reference[]=…&device=…`, the node's own encoding) as the
+//! [`SendPolicy`] says, returns the message the server has, and only when the server has none
+//! sends again with the same reference, if the policy allows it.
+//!
+//! What each policy costs, per send whose outcome is unknown (a send that succeeds or fails
+//! plainly costs nothing extra):
+//!
+//! | policy | extra requests | waits | can it send twice? |
+//! |---|---|---|---|
+//! | [`SendPolicy::no_lookup`] | 0 | 0 | no; the caller gets the unknown outcome |
+//! | [`SendPolicy::never_resend`] | up to `lookups` GETs | up to `lookup_window` | no |
+//! | [`SendPolicy::reconcile_then_resend`] (default) | up to `lookups` GETs, then 1 POST (and its own lookups), `max_resends` times | up to `lookup_window` per round | only if the server stores a message later than `lookup_window` after the failure and lists none before |
+//!
+//! References must be unique per message for this to hold: one reused for several messages
+//! makes a lookup find the wrong one. The SDK's references are 128 random bits.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::Client;
+use crate::pacing::Scope;
+
+/// What the pipeline does when a send's outcome is unknown. Plain data; see the
+/// [module docs](self) for what each choice costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendPolicy {
+    /// Lookups of the reference after an unknown outcome (0: none).
+    pub lookups: u32,
+    /// The lookups are spread over this window, each twice as far from the failure as the one
+    /// before it (3 lookups over 3 s: after 0.75 s, 1.5 s and 3 s).
+    pub lookup_window: Duration,
+    /// How many times a send may go again when every lookup answered and none found it.
+    pub max_resends: u32,
+}
+
+impl Default for SendPolicy {
+    fn default() -> Self {
+        Self::reconcile_then_resend()
+    }
+}
+
+impl SendPolicy {
+    /// Look the reference up (3 times over 3 s); when the server has no such message, send once
+    /// more with the same reference.
+    pub fn reconcile_then_resend() -> Self {
+        Self {
+            lookups: 3,
+            lookup_window: Duration::from_secs(3),
+            max_resends: 1,
+        }
+    }
+
+    /// Look the reference up and return the message found; never send again.
+    pub fn never_resend() -> Self {
+        Self {
+            max_resends: 0,
+            ..Self::reconcile_then_resend()
+        }
+    }
+
+    /// Neither look up nor send again: the unknown outcome goes to the caller as it is.
+    pub fn no_lookup() -> Self {
+        Self {
+            lookups: 0,
+            lookup_window: Duration::ZERO,
+            max_resends: 0,
+        }
+    }
+
+    /// The same policy with another lookup schedule.
+    pub fn with_lookups(mut self, lookups: u32, window: Duration) -> Self {
+        self.lookups = lookups.min(16);
+        self.lookup_window = window;
+        self
+    }
+
+    /// The same policy with another resend limit.
+    pub fn with_max_resends(mut self, resends: u32) -> Self {
+        self.max_resends = resends;
+        self
+    }
+
+    /// The wait before each lookup, in order. Pure.
+    pub fn lookup_waits(&self) -> Vec<Duration> {
+        let n = self.lookups.min(16);
+        let mut at = Duration::ZERO;
+        (1..=n)
+            .map(|i| {
+                let next = self.lookup_window / (1u32 << (n - i));
+                let wait = next.saturating_sub(at);
+                at = next;
+                wait
+            })
+            .collect()
+    }
+}
+
+/// What a lookup of a send's reference found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lookup {
+    /// The server has the message: it is returned as the send's answer.
+    Found,
+    /// Every lookup answered, and none found it.
+    Absent,
+    /// Some lookup failed, so nobody knows.
+    Failed,
+}
+
+/// A reference no other message has: `sb-` and 32 hex digits (128 random bits).
+pub fn new_reference() -> String {
+    format!("sb-{:016x}{:016x}", random_u64(), random_u64())
+}
+
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // `RandomState` is seeded from the OS once per thread and then stepped: hashing a counter
+    // and the clock with it gives unpredictable, distinct values without a dependency.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    hasher.write_u64(nanos);
+    hasher.finish()
+}
+
+/// What the pipeline reads off a send body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SendFacts {
+    pub reference: String,
+    pub device: Option<String>,
+    /// The phone, group or channel the message goes to.
+    pub recipient: Option<String>,
+}
+
+/// Reads a send's JSON body and gives it a reference when it has none. `None` when the body is
+/// not a JSON object (nothing to reconcile by).
+pub(crate) fn prepare(request: &mut reqwest::Request) -> Option<SendFacts> {
+    let bytes = request.body()?.as_bytes()?;
+    let mut body: Map<String, Value> = serde_json::from_slice(bytes).ok()?;
+    let text = |key: &str, body: &Map<String, Value>| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let reference = match text("reference", &body) {
+        Some(r) => r,
+        None => {
+            let r = new_reference();
+            body.insert("reference".into(), Value::String(r.clone()));
+            let bytes = serde_json::to_vec(&body).ok()?;
+            if request
+                .headers()
+                .contains_key(reqwest::header::CONTENT_LENGTH)
+            {
+                request
+                    .headers_mut()
+                    .insert(reqwest::header::CONTENT_LENGTH, bytes.len().into());
+            }
+            *request.body_mut() = Some(bytes.into());
+            r
+        }
+    };
+    let recipient = ["phone", "group", "channel"]
+        .iter()
+        .find_map(|k| text(k, &body));
+    Some(SendFacts {
+        reference,
+        device: text("device", &body),
+        recipient,
+    })
+}
+
+/// Whether the server may have acted on a request that failed: the rule of
+/// [`ErrorFacts::outcome_unknown`](crate::ErrorFacts::outcome_unknown), on the wire.
+pub(crate) fn outcome_unknown(outcome: &reqwest::Result<reqwest::Response>) -> bool {
+    match outcome {
+        Ok(r) => r.status().is_server_error() && r.status() != 503,
+        Err(e) => !(e.is_connect() || e.is_builder() || e.is_redirect()),
+    }
+}
+
+/// Whether `message` (an element of `GET /messages`) is the send described by `facts`.
+fn is_the_send(message: &Value, facts: &SendFacts) -> bool {
+    let field = |k: &str| message.get(k).and_then(Value::as_str);
+    if field("reference") != Some(facts.reference.as_str()) {
+        return false;
+    }
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    match (field("phone"), facts.recipient.as_deref()) {
+        (Some(theirs), Some(ours)) if !ours.contains('@') => digits(theirs) == digits(ours),
+        _ => true,
+    }
+}
+
+/// A 201 answer carrying `message`, as if the lost response had arrived.
+pub(crate) fn found_response(message: &Value) -> reqwest::Response {
+    let body = serde_json::to_vec(message).unwrap_or_default();
+    let response = http::Response::builder()
+        .status(201)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .expect("a static status and header");
+    reqwest::Response::from(response)
+}
+
+/// The scopes a send is paced in besides its API key's.
+pub(crate) fn send_scopes(facts: &SendFacts, per_recipient: bool) -> Vec<Scope> {
+    let Some(device) = facts.device.as_deref() else {
+        return Vec::new();
+    };
+    let mut scopes = vec![Scope::device(device)];
+    if per_recipient && let Some(to) = facts.recipient.as_deref() {
+        scopes.push(Scope::recipient(device, to));
+    }
+    scopes
+}
+
+impl Client {
+    /// Looks `facts.reference` up as `policy` says: the message found, or why there is none.
+    pub(crate) async fn look_up_send(
+        &self,
+        facts: &SendFacts,
+        policy: &SendPolicy,
+    ) -> Result<Value, Lookup> {
+        let mut answered = true;
+        for wait in policy.lookup_waits() {
+            tokio::time::sleep(wait).await;
+            match self.search_reference(facts).await {
+                Ok(Some(message)) => return Ok(message),
+                Ok(None) => {}
+                Err(()) => answered = false,
+            }
+        }
+        Err(if answered {
+            Lookup::Absent
+        } else {
+            Lookup::Failed
+        })
+    }
+
+    async fn search_reference(&self, facts: &SendFacts) -> Result<Option<Value>, ()> {
+        self.search_reference_raw(facts).await.map_err(|_| ())
+    }
+
+    async fn search_reference_raw(
+        &self,
+        facts: &SendFacts,
+    ) -> Result<Option<Value>, progenitor_client::Error<crate::types::ApiError>> {
+        let mut query = vec![("reference[]", facts.reference.as_str()), ("size", "10")];
+        if let Some(device) = facts.device.as_deref() {
+            query.push(("device", device));
+        }
+        let request = self
+            .client
+            .get(format!("{}/messages", self.baseurl))
+            .query(&query)
+            .build()
+            .map_err(progenitor_client::Error::CommunicationError)?;
+        let response = self
+            .execute_handwritten(request, LOOKUP_OPERATION_ID, false)
+            .await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(progenitor_client::Error::ResponseBodyError)?;
+        let messages: Vec<Value> = serde_json::from_slice(&bytes)
+            .map_err(|e| progenitor_client::Error::InvalidResponsePayload(bytes.clone(), e))?;
+        Ok(messages.into_iter().find(|m| is_the_send(m, facts)))
+    }
+
+    /// The outbound message with this `reference` (from `device`, when given), if the server
+    /// has one: the lookup the pipeline makes after a send's unknown outcome, for a caller who
+    /// must settle one later (a batch resumed after a crash). One `GET /messages`, encoded as
+    /// the node encodes it (`reference[]=…`).
+    pub async fn find_sent_message(
+        &self,
+        reference: &str,
+        device: Option<&str>,
+    ) -> Result<Option<crate::types::Message>, progenitor_client::Error<crate::types::ApiError>>
+    {
+        let facts = SendFacts {
+            reference: reference.to_owned(),
+            device: device.map(str::to_owned),
+            recipient: None,
+        };
+        let Some(found) = self.search_reference_raw(&facts).await? else {
+            return Ok(None);
+        };
+        let bytes = bytes::Bytes::from(serde_json::to_vec(&found).unwrap_or_default());
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| progenitor_client::Error::InvalidResponsePayload(bytes, e))
+    }
+}
+
+/// The operation id that traces and request records show for a reference lookup.
+pub const LOOKUP_OPERATION_ID: &str = "findSentMessage";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookups_double_their_distance_from_the_failure() {
+        let waits = SendPolicy::reconcile_then_resend().lookup_waits();
+        assert_eq!(
+            waits,
+            [
+                Duration::from_millis(750),
+                Duration::from_millis(750),
+                Duration::from_millis(1500)
+            ]
+        );
+        assert!(SendPolicy::no_lookup().lookup_waits().is_empty());
+        let total: Duration = SendPolicy::never_resend()
+            .with_lookups(5, Duration::from_millis(160))
+            .lookup_waits()
+            .iter()
+            .sum();
+        assert_eq!(total, Duration::from_millis(160));
+    }
+
+    #[test]
+    fn references_are_distinct() {
+        let refs: std::collections::HashSet<String> = (0..1000).map(|_| new_reference()).collect();
+        assert_eq!(refs.len(), 1000);
+        assert!(refs.iter().all(|r| r.len() == 35 && r.starts_with("sb-")));
+    }
+
+    fn request(body: Value) -> reqwest::Request {
+        reqwest::Client::new()
+            .post("http://localhost/v1/messages")
+            .json(&body)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_send_without_a_reference_gets_one_and_keeps_its_fields() {
+        let mut req = request(json!({"device": "d1", "phone": "+447911123456", "message": "hi"}));
+        let facts = prepare(&mut req).unwrap();
+        assert!(facts.reference.starts_with("sb-"));
+        assert_eq!(facts.device.as_deref(), Some("d1"));
+        assert_eq!(facts.recipient.as_deref(), Some("+447911123456"));
+        let sent: Value = serde_json::from_slice(req.body().unwrap().as_bytes().unwrap()).unwrap();
+        assert_eq!(sent["reference"], json!(facts.reference));
+        assert_eq!(sent["message"], json!("hi"));
+    }
+
+    #[test]
+    fn the_callers_reference_is_kept() {
+        let mut req = request(json!({"group": "123@g.us", "reference": "order-7"}));
+        let facts = prepare(&mut req).unwrap();
+        assert_eq!(facts.reference, "order-7");
+        assert_eq!(facts.recipient.as_deref(), Some("123@g.us"));
+        assert_eq!(facts.device, None);
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_left_alone() {
+        let mut req = request(json!(["x"]));
+        assert_eq!(prepare(&mut req), None);
+    }
+
+    #[test]
+    fn a_message_matches_by_reference_and_phone() {
+        let facts = SendFacts {
+            reference: "r1".into(),
+            device: None,
+            recipient: Some("+44 7911 123456".into()),
+        };
+        assert!(is_the_send(
+            &json!({"reference": "r1", "phone": "+447911123456"}),
+            &facts
+        ));
+        assert!(!is_the_send(
+            &json!({"reference": "r1", "phone": "+15550000000"}),
+            &facts
+        ));
+        assert!(!is_the_send(&json!({"reference": "r2"}), &facts));
+        assert!(is_the_send(&json!({"reference": "r1"}), &facts));
+    }
+
+    #[test]
+    fn unknown_outcomes_are_the_ones_the_server_may_have_acted_on() {
+        let status = |s: u16| {
+            Ok(reqwest::Response::from(
+                http::Response::builder()
+                    .status(s)
+                    .body(Vec::new())
+                    .unwrap(),
+            ))
+        };
+        for s in [500, 502, 504] {
+            assert!(outcome_unknown(&status(s)), "{s}");
+        }
+        for s in [200, 201, 400, 401, 429, 503] {
+            assert!(!outcome_unknown(&status(s)), "{s}");
+        }
+    }
+}
