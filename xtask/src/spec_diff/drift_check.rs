@@ -16,8 +16,9 @@ use std::time::Duration;
 use drift::{ChangeClass, ChangeComparison};
 use serde_json::Value;
 
-use super::model::{Area, Change, Class};
-use super::rules::normalise_path;
+use super::model::{Area, Change};
+use super::operations::normalise_path;
+use super::registry::DRIFT_UNMATCHED;
 
 /// The outcome of the cross-check.
 pub struct DriftResult {
@@ -184,8 +185,8 @@ pub fn cross_check(base: &Value, head: &Value, ours: &[Change]) -> DriftResult {
                 operation: format!("{method} {route}"),
                 area,
                 pointer: finding.pointer.clone(),
-                class: Class::Unclassified,
-                rule: "drift-unmatched",
+                class: DRIFT_UNMATCHED.class(),
+                rule: DRIFT_UNMATCHED.id(),
                 message: format!(
                     "drift reports {} and no rule of ours matched; review by hand",
                     finding.message
@@ -211,6 +212,8 @@ fn split_endpoint(pointer: &str) -> Option<(String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec_diff::model::Class;
+    use crate::spec_diff::registry::PARAMETER_NAME_CASE_CHANGED;
     use serde_json::json;
 
     fn spec(header: &str) -> Value {
@@ -241,8 +244,11 @@ mod tests {
 
     #[test]
     fn findings_on_a_covered_operation_side_are_dropped() {
-        let ours = super::super::rules::compare(&spec("X-Trace"), &spec("x-trace"));
-        assert!(ours.iter().any(|c| c.rule == "parameter-name-case-changed"));
+        let ours = super::super::operations::compare(&spec("X-Trace"), &spec("x-trace"));
+        assert!(
+            ours.iter()
+                .any(|c| c.rule == PARAMETER_NAME_CASE_CHANGED.id())
+        );
         let result = cross_check(&spec("X-Trace"), &spec("x-trace"), &ours);
         assert!(result.extra.is_empty(), "{:?}", result.extra);
     }

@@ -2,17 +2,35 @@
 //! non-breaking or unclassified for callers of the generated Rust client, and
 //! fail (exit 1) on unacknowledged breaking ones. See `xtask/SPEC-DIFF.md`.
 //!
-//! Layout: [`load`] reads and validates each side, [`rules`] and [`schema`]
-//! classify, [`drift_check`] cross-checks with the `drift` crate, [`accept`]
-//! applies acknowledgements, [`report`] renders.
+//! Layout: [`load`] reads and validates each side. [`registry`] declares every
+//! rule once. The comparison starts in [`operations`], which hands the parts of
+//! each operation to [`parameters`], [`bodies`] and [`responses`], component
+//! schemas to [`components`], and schemas to [`schema`] (the walk) and
+//! [`schema_keywords`] (the keyword rules); all of them record into [`ctx`].
+//! [`drift_check`] cross-checks with the `drift` crate, [`accept`] applies
+//! acknowledgements, [`report`] renders.
+//!
+//! Dependencies run one way, with no cycle: `operations` -> `parameters`,
+//! `bodies`, `responses`, `components`; `responses` -> `bodies`; `parameters`,
+//! `bodies`, `responses` -> `schema` -> `schema_keywords`; all of these ->
+//! `ctx` -> `registry` -> `model`.
 
 mod accept;
+mod bodies;
+mod components;
+mod ctx;
 mod drift_check;
 mod load;
 mod model;
+mod operations;
+mod parameters;
+mod registry;
 mod report;
-mod rules;
+mod responses;
 mod schema;
+mod schema_keywords;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -68,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let base = load::load(&args.base, &repo)?;
     let head = load::load(&args.head, &repo)?;
 
-    let mut changes = rules::compare(&base.doc, &head.doc);
+    let mut changes = operations::compare(&base.doc, &head.doc);
     let mut notes = Vec::new();
     if !args.no_drift {
         let drift = drift_check::cross_check(&base.doc, &head.doc, &changes);
