@@ -5,8 +5,10 @@
 //! recipient. A scope may be capped by the caller ([`Pacing`]) and, unless adaptation is off,
 //! learns the server's rate from its answers:
 //!
-//! - a 429 (or a 503 with `Retry-After`) holds the whole scope for the `Retry-After` (1 s when the
-//!   server gives none), capped by the retry policy's `max_retry_after`, and cuts the scope's
+//! - a 429 (or a 503 with `Retry-After`) holds the whole scope for the `Retry-After` (the retry
+//!   policy's `initial_backoff` when the server gives none; no hold when it is longer than the
+//!   policy's `max_retry_after`, since the call then ends with it and the caller decides), and
+//!   cuts the scope's
 //!   rate to 97 % of what the server accepted since the previous 429. Between two 429s a token
 //!   bucket is empty at both ends, so what it accepted in between is exactly its rate; the
 //!   first 429 only starts the count, since the bucket was full before it. 429s that arrive
@@ -30,9 +32,6 @@ use tokio::time::Instant;
 
 /// How long a learned rate holds before it is probed 1 % higher.
 pub const PROBE_EVERY: Duration = Duration::from_secs(5);
-
-/// The hold after a 429 that says nothing about when to come back.
-pub const DEFAULT_HOLD: Duration = Duration::from_secs(1);
 
 /// Fewer recipients than this are never swept from the in-memory store.
 const RECIPIENTS_KEPT: usize = 4096;
@@ -96,7 +95,7 @@ impl Pacing {
     }
 
     /// The rule of a scope of this kind.
-    pub(crate) fn rule(&self, kind: ScopeKind, max_hold: Duration) -> Rule {
+    pub(crate) fn rule(&self, kind: ScopeKind, retry: &crate::RetryPolicy) -> Rule {
         let cap = match kind {
             ScopeKind::Key => self.max_requests_per_second,
             ScopeKind::Device => self.max_sends_per_second,
@@ -109,7 +108,8 @@ impl Pacing {
         Rule {
             min_interval: interval,
             adaptive: self.adaptive && kind != ScopeKind::Recipient,
-            max_hold,
+            default_hold: retry.initial_backoff,
+            max_hold: retry.max_retry_after,
         }
     }
 }
@@ -170,7 +170,9 @@ pub struct Rule {
     pub min_interval: Option<Duration>,
     /// Learn from the server's answers.
     pub adaptive: bool,
-    /// The longest hold a 429 may impose (the retry policy's `max_retry_after`).
+    /// The hold after a 429 without `Retry-After` (the retry policy's `initial_backoff`).
+    pub default_hold: Duration,
+    /// The longest `Retry-After` that holds the scope (the retry policy's `max_retry_after`).
     pub max_hold: Duration,
 }
 
@@ -390,7 +392,13 @@ impl ScopeState {
             }
             Signal::Exhausted { reset } => self.hold(now, reset.min(rule.max_hold)),
             Signal::RateLimited { retry_after } => {
-                let hold = retry_after.unwrap_or(DEFAULT_HOLD).min(rule.max_hold);
+                let hold = retry_after.unwrap_or(rule.default_hold);
+                // Longer than the caller waits for: the call ends with it, the caller decides.
+                let hold = if hold > rule.max_hold {
+                    Duration::ZERO
+                } else {
+                    hold
+                };
                 if self.held_until.is_some_and(|until| until > now) {
                     // Sent before the hold began: the same storm, already counted.
                     self.hold(now, hold);
@@ -430,6 +438,7 @@ mod tests {
         Rule {
             min_interval: None,
             adaptive: true,
+            default_hold: Duration::from_secs(1),
             max_hold: Duration::from_secs(60),
         }
     }
@@ -502,15 +511,19 @@ mod tests {
     }
 
     #[test]
-    fn the_hold_is_capped_by_the_retry_policy() {
+    fn a_retry_after_beyond_the_policy_holds_nothing_and_none_holds_the_backoff() {
         let mut s = ScopeState::new();
         let rule = Rule {
-            max_hold: Duration::from_millis(50),
+            default_hold: Duration::from_millis(20),
+            max_hold: Duration::from_secs(60),
             ..rule()
         };
         let t0 = Instant::now();
         s.observe(&rule, limited(3600), t0);
-        assert_eq!(s.try_take(&rule, t0), Err(Duration::from_millis(50)));
+        assert_eq!(s.try_take(&rule, t0), Ok(()));
+        let t1 = t0 + Duration::from_secs(5);
+        s.observe(&rule, Signal::RateLimited { retry_after: None }, t1);
+        assert_eq!(s.try_take(&rule, t1), Err(Duration::from_millis(20)));
     }
 
     #[test]
@@ -565,7 +578,7 @@ mod tests {
         let pacer = MemoryPacer::new();
         let rule = Pacing::default()
             .with_min_gap_per_recipient(Duration::from_millis(1))
-            .rule(ScopeKind::Recipient, Duration::from_secs(1));
+            .rule(ScopeKind::Recipient, &crate::RetryPolicy::default());
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()

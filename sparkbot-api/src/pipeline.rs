@@ -219,7 +219,9 @@ impl Client {
             if policy.lookups == 0 || !delivery::outcome_unknown(&outcome) {
                 return outcome;
             }
-            match self.look_up_send(&send, &policy).await {
+            // The lookups keep their own history: the send's attempts stay the send's.
+            let (lookup, _) = with_attempts(self.look_up_send(&send, &policy)).await;
+            match lookup {
                 Ok(message) => {
                     record_lookup(Lookup::Found);
                     tracing::debug!(operation = info.operation_id, "send found by its reference");
@@ -286,10 +288,9 @@ impl Client {
         {
             return Vec::new();
         }
-        let max_hold = pipeline.retry.max_retry_after;
         std::iter::once(&pipeline.key_scope)
             .chain(extra)
-            .map(|s| (s.clone(), pipeline.pacing.rule(s.kind, max_hold)))
+            .map(|s| (s.clone(), pipeline.pacing.rule(s.kind, &pipeline.retry)))
             .collect()
     }
 

@@ -2,6 +2,7 @@
 //! or one workflow. One binary links reqwest, httpmock, tokio and the generated client once,
 //! instead of once per file.
 
+mod bulk;
 mod business_catalog;
 mod campaigns;
 mod channels;
@@ -10,6 +11,7 @@ mod chat_files;
 mod chat_messages;
 mod chats;
 mod coverage;
+mod delivery;
 mod departments;
 mod e2e_webhook;
 mod errors;

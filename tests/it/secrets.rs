@@ -28,7 +28,16 @@ async fn the_key_is_in_no_debug_output_error_or_log() {
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
+    // With a single scoped subscriber, tracing-core asks only the thread that registered a
+    // callsite whether it is interesting, so another test's thread could switch the pipeline's
+    // callsites off for good; with two it asks them all.
+    let _other = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(std::io::sink)
+            .finish(),
+    );
     let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
 
     let server = server().await;
     server.get_device(|when, then| {
