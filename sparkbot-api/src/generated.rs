@@ -88908,6 +88908,1119 @@ pub(crate) static OPERATION_FACTS: &[(&str, crate::pipeline::OperationFacts)] = 
         },
     ),
 ];
+/// Every operation of the spec: its operationId, HTTP method, path and the name of its
+/// method on [`Client`], sorted by method name. Written by `cargo xtask generate`.
+pub static OPERATIONS: &[crate::OperationName] = &[
+    crate::OperationName {
+        operation_id: "addGroupParticipants",
+        method: "POST",
+        path: "/devices/{deviceId}/groups/{groupWid}/participants",
+        method_name: "add_group_participants",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "approveGroupMembers",
+        method: "POST",
+        path: "/devices/{deviceId}/groups/{groupWid}/members",
+        method_name: "approve_group_members",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "archiveChat",
+        method: "PUT",
+        path: "/chat/{deviceId}/chats/{chatWid}/archive",
+        method_name: "archive_chat",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "assignChatAgent",
+        method: "PATCH",
+        path: "/chat/{deviceId}/chats/{chatWid}/owner",
+        method_name: "assign_chat_agent",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "blockChatContact",
+        method: "POST",
+        path: "/devices/{deviceId}/block",
+        method_name: "block_chat_contact",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "bulkUpdateChats",
+        method: "PATCH",
+        path: "/chat/{deviceId}/chats",
+        method_name: "bulk_update_chats",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "checkNumberExists",
+        method: "POST",
+        path: "/numbers/exists",
+        method_name: "check_number_exists",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createChannel",
+        method: "POST",
+        path: "/devices/{deviceId}/channels",
+        method_name: "create_channel",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createChatContact",
+        method: "POST",
+        path: "/chat/{deviceId}/contacts",
+        method_name: "create_chat_contact",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createChatNote",
+        method: "POST",
+        path: "/chat/{deviceId}/chats/{chatWid}/notes",
+        method_name: "create_chat_note",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createDepartment",
+        method: "POST",
+        path: "/devices/{deviceId}/departments",
+        method_name: "create_department",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createDevice",
+        method: "POST",
+        path: "/devices",
+        method_name: "create_device",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createGroup",
+        method: "POST",
+        path: "/devices/{deviceId}/groups",
+        method_name: "create_group",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createLabel",
+        method: "POST",
+        path: "/devices/{deviceId}/labels",
+        method_name: "create_label",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createMeetingLink",
+        method: "POST",
+        path: "/devices/{deviceId}/meeting-links",
+        method_name: "create_meeting_link",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createQuickReply",
+        method: "POST",
+        path: "/devices/{deviceId}/quickReplies",
+        method_name: "create_quick_reply",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createTeamMember",
+        method: "POST",
+        path: "/devices/{deviceId}/team",
+        method_name: "create_team_member",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "createWebhook",
+        method: "POST",
+        path: "/webhooks",
+        method_name: "create_webhook",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteCampaign",
+        method: "DELETE",
+        path: "/campaigns/{campaignId}",
+        method_name: "delete_campaign",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteChannel",
+        method: "DELETE",
+        path: "/devices/{deviceId}/channels/{channelWid}",
+        method_name: "delete_channel",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteChat",
+        method: "DELETE",
+        path: "/chat/{deviceId}/chats/{chatWid}",
+        method_name: "delete_chat",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteChatContact",
+        method: "DELETE",
+        path: "/chat/{deviceId}/contacts/{contactWid}",
+        method_name: "delete_chat_contact",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteChatMessage",
+        method: "DELETE",
+        path: "/chat/{deviceId}/messages/{messageId}",
+        method_name: "delete_chat_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteChatNotes",
+        method: "DELETE",
+        path: "/chat/{deviceId}/chats/{chatWid}/notes",
+        method_name: "delete_chat_notes",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteDepartment",
+        method: "DELETE",
+        path: "/devices/{deviceId}/departments",
+        method_name: "delete_department",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteDevice",
+        method: "DELETE",
+        path: "/devices/{deviceId}",
+        method_name: "delete_device",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteDeviceChats",
+        method: "DELETE",
+        path: "/devices/{deviceId}/chats",
+        method_name: "delete_device_chats",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteFile",
+        method: "DELETE",
+        path: "/files/{fileId}",
+        method_name: "delete_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteFiles",
+        method: "DELETE",
+        path: "/files",
+        method_name: "delete_files",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteLabel",
+        method: "DELETE",
+        path: "/devices/{deviceId}/labels",
+        method_name: "delete_label",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteMeetingLinks",
+        method: "DELETE",
+        path: "/devices/{deviceId}/meeting-links",
+        method_name: "delete_meeting_links",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteMessage",
+        method: "DELETE",
+        path: "/messages/{messageId}",
+        method_name: "delete_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteQuickReplies",
+        method: "DELETE",
+        path: "/devices/{deviceId}/quickReplies",
+        method_name: "delete_quick_replies",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteTeamMembers",
+        method: "DELETE",
+        path: "/team",
+        method_name: "delete_team_members",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteUserStatus",
+        method: "DELETE",
+        path: "/chat/{deviceId}/status",
+        method_name: "delete_user_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "deleteWebhook",
+        method: "DELETE",
+        path: "/webhooks/{webhookId}",
+        method_name: "delete_webhook",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "downloadChatFile",
+        method: "GET",
+        path: "/chat/{deviceId}/files/{fileId}/download",
+        method_name: "download_chat_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "downloadDeviceInvoicePdf",
+        method: "GET",
+        path: "/devices/{deviceId}/invoices/{invoiceId}/pdf",
+        method_name: "download_device_invoice_pdf",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "downloadFile",
+        method: "GET",
+        path: "/files/{fileId}/download",
+        method_name: "download_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "editChatMessage",
+        method: "PATCH",
+        path: "/chat/{deviceId}/messages/{messageId}",
+        method_name: "edit_chat_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "emptyQueue",
+        method: "DELETE",
+        path: "/devices/{deviceId}/queue",
+        method_name: "empty_queue",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "enableWebhook",
+        method: "POST",
+        path: "/webhooks/{webhookId}/enable",
+        method_name: "enable_webhook",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getCampaign",
+        method: "GET",
+        path: "/campaigns/{campaignId}",
+        method_name: "get_campaign",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getCatalog",
+        method: "GET",
+        path: "/devices/{deviceId}/catalog",
+        method_name: "get_catalog",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getChannel",
+        method: "GET",
+        path: "/devices/{deviceId}/channels/{channelWid}",
+        method_name: "get_channel",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getChat",
+        method: "GET",
+        path: "/chat/{deviceId}/chats/{chatWid}",
+        method_name: "get_chat",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getChatContact",
+        method: "GET",
+        path: "/chat/{deviceId}/contacts/{contactWid}",
+        method_name: "get_chat_contact",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getChatFile",
+        method: "GET",
+        path: "/chat/{deviceId}/files/{fileId}",
+        method_name: "get_chat_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getChatMessage",
+        method: "GET",
+        path: "/chat/{deviceId}/messages/{messageId}",
+        method_name: "get_chat_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getChatMessageAckInfo",
+        method: "GET",
+        path: "/chat/{deviceId}/messages/{messageId}/ackinfo",
+        method_name: "get_chat_message_ack_info",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getDevice",
+        method: "GET",
+        path: "/devices/{deviceId}",
+        method_name: "get_device",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getDeviceHealth",
+        method: "GET",
+        path: "/devices/{deviceId}/health",
+        method_name: "get_device_health",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getDeviceProfile",
+        method: "GET",
+        path: "/devices/{deviceId}/profile",
+        method_name: "get_device_profile",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getDeviceProfileImage",
+        method: "GET",
+        path: "/devices/{deviceId}/profile/image",
+        method_name: "get_device_profile_image",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getFile",
+        method: "GET",
+        path: "/files/{fileId}",
+        method_name: "get_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getFilePreview",
+        method: "GET",
+        path: "/files/{fileId}/preview",
+        method_name: "get_file_preview",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getGroup",
+        method: "GET",
+        path: "/devices/{deviceId}/groups/{groupWid}",
+        method_name: "get_group",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getGroupInvite",
+        method: "GET",
+        path: "/devices/{deviceId}/groups/{groupWid}/invite",
+        method_name: "get_group_invite",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getMessage",
+        method: "GET",
+        path: "/messages/{messageId}",
+        method_name: "get_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getPricing",
+        method: "GET",
+        path: "/pricing",
+        method_name: "get_pricing",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getQueue",
+        method: "GET",
+        path: "/devices/{deviceId}/queue",
+        method_name: "get_queue",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getUserStatus",
+        method: "GET",
+        path: "/chat/{deviceId}/status/{statusId}",
+        method_name: "get_user_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "getWebhook",
+        method: "GET",
+        path: "/webhooks/{webhookId}",
+        method_name: "get_webhook",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "grantTeamDeviceAccess",
+        method: "PATCH",
+        path: "/devices/{deviceId}/team",
+        method_name: "grant_team_device_access",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "joinChannel",
+        method: "PUT",
+        path: "/devices/{deviceId}/channels",
+        method_name: "join_channel",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "joinGroup",
+        method: "PUT",
+        path: "/devices/{deviceId}/groups",
+        method_name: "join_group",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "leaveGroups",
+        method: "DELETE",
+        path: "/devices/{deviceId}/groups",
+        method_name: "leave_groups",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listCampaignContacts",
+        method: "GET",
+        path: "/campaigns/{campaignId}/contacts",
+        method_name: "list_campaign_contacts",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listChannels",
+        method: "GET",
+        path: "/devices/{deviceId}/channels",
+        method_name: "list_channels",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listChatContacts",
+        method: "GET",
+        path: "/chat/{deviceId}/contacts",
+        method_name: "list_chat_contacts",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listChatFiles",
+        method: "GET",
+        path: "/chat/{deviceId}/files",
+        method_name: "list_chat_files",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listChatMessages",
+        method: "GET",
+        path: "/chat/{deviceId}/messages",
+        method_name: "list_chat_messages",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listChatParticipants",
+        method: "GET",
+        path: "/chat/{deviceId}/chats/{chatWid}/participants",
+        method_name: "list_chat_participants",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listChats",
+        method: "GET",
+        path: "/chat/{deviceId}/chats",
+        method_name: "list_chats",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listDepartments",
+        method: "GET",
+        path: "/devices/{deviceId}/departments",
+        method_name: "list_departments",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listDeviceInvoices",
+        method: "GET",
+        path: "/devices/{deviceId}/invoices",
+        method_name: "list_device_invoices",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listDeviceTeamMembers",
+        method: "GET",
+        path: "/devices/{deviceId}/team",
+        method_name: "list_device_team_members",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listDevices",
+        method: "GET",
+        path: "/devices",
+        method_name: "list_devices",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listGroupPendingMembers",
+        method: "GET",
+        path: "/devices/{deviceId}/groups/{groupWid}/members",
+        method_name: "list_group_pending_members",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listGroups",
+        method: "GET",
+        path: "/devices/{deviceId}/groups",
+        method_name: "list_groups",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listLabels",
+        method: "GET",
+        path: "/devices/{deviceId}/labels",
+        method_name: "list_labels",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listMeetingLinks",
+        method: "GET",
+        path: "/devices/{deviceId}/meeting-links",
+        method_name: "list_meeting_links",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listQuickReplies",
+        method: "GET",
+        path: "/devices/{deviceId}/quickReplies",
+        method_name: "list_quick_replies",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listUserStatuses",
+        method: "GET",
+        path: "/chat/{deviceId}/status",
+        method_name: "list_user_statuses",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listWebhookLogs",
+        method: "GET",
+        path: "/webhooks/{webhookId}/logs",
+        method_name: "list_webhook_logs",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "listWebhooks",
+        method: "GET",
+        path: "/webhooks",
+        method_name: "list_webhooks",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "publishUserStatus",
+        method: "POST",
+        path: "/chat/{deviceId}/status",
+        method_name: "publish_user_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "queryCatalog",
+        method: "POST",
+        path: "/devices/{deviceId}/catalog",
+        method_name: "query_catalog",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "rebootDeviceSession",
+        method: "POST",
+        path: "/devices/{deviceId}/reboot",
+        method_name: "reboot_device_session",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "rejectGroupMembers",
+        method: "DELETE",
+        path: "/devices/{deviceId}/groups/{groupWid}/members",
+        method_name: "reject_group_members",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "removeGroupParticipants",
+        method: "DELETE",
+        path: "/devices/{deviceId}/groups/{groupWid}/participants",
+        method_name: "remove_group_participants",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "requestDeviceAuthCode",
+        method: "POST",
+        path: "/devices/{deviceId}/authcode",
+        method_name: "request_device_auth_code",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "resetDeviceSession",
+        method: "POST",
+        path: "/devices/{deviceId}/reset",
+        method_name: "reset_device_session",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "revokeGroupInvite",
+        method: "DELETE",
+        path: "/devices/{deviceId}/groups/{groupWid}/invite",
+        method_name: "revoke_group_invite",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "revokeTeamDeviceAccess",
+        method: "DELETE",
+        path: "/devices/{deviceId}/team",
+        method_name: "revoke_team_device_access",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "scanDeviceQr",
+        method: "GET",
+        path: "/devices/{deviceId}/scan",
+        method_name: "scan_device_qr",
+        handwritten: true,
+    },
+    crate::OperationName {
+        operation_id: "searchCampaigns",
+        method: "GET",
+        path: "/campaigns",
+        method_name: "search_campaigns",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "searchChannels",
+        method: "PATCH",
+        path: "/devices/{deviceId}/channels",
+        method_name: "search_channels",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "searchFiles",
+        method: "GET",
+        path: "/files",
+        method_name: "search_files",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "searchMessages",
+        method: "GET",
+        path: "/messages",
+        method_name: "search_messages",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "searchTeamMembers",
+        method: "GET",
+        path: "/team",
+        method_name: "search_team_members",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "sendMessage",
+        method: "POST",
+        path: "/messages",
+        method_name: "send_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "sendTypingStatus",
+        method: "POST",
+        path: "/chat/{deviceId}/typing",
+        method_name: "send_typing_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "setChatStatus",
+        method: "PATCH",
+        path: "/chat/{deviceId}/chats/{chatWid}/status",
+        method_name: "set_chat_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "setQueueStatus",
+        method: "POST",
+        path: "/devices/{deviceId}/queue",
+        method_name: "set_queue_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "startDeviceSession",
+        method: "POST",
+        path: "/devices/{deviceId}/start",
+        method_name: "start_device_session",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "syncChatMessages",
+        method: "GET",
+        path: "/chat/{deviceId}/chats/{chatWid}/sync",
+        method_name: "sync_chat_messages",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "syncChats",
+        method: "POST",
+        path: "/chat/{deviceId}/sync",
+        method_name: "sync_chats",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "syncDeviceSession",
+        method: "GET",
+        path: "/devices/{deviceId}/sync",
+        method_name: "sync_device_session",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "unarchiveChat",
+        method: "DELETE",
+        path: "/chat/{deviceId}/chats/{chatWid}/archive",
+        method_name: "unarchive_chat",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "unassignChat",
+        method: "DELETE",
+        path: "/chat/{deviceId}/chats/{chatWid}/owner",
+        method_name: "unassign_chat",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "unblockChatContact",
+        method: "DELETE",
+        path: "/devices/{deviceId}/block",
+        method_name: "unblock_chat_contact",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateCampaignStatus",
+        method: "PUT",
+        path: "/campaigns/{campaignId}/status",
+        method_name: "update_campaign_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChannel",
+        method: "PATCH",
+        path: "/devices/{deviceId}/channels/{channelWid}",
+        method_name: "update_channel",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChannelImage",
+        method: "PUT",
+        path: "/devices/{deviceId}/channels/{channelWid}/image",
+        method_name: "update_channel_image",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChatAttributes",
+        method: "PATCH",
+        path: "/chat/{deviceId}/chats/{chatWid}/attributes",
+        method_name: "update_chat_attributes",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChatContact",
+        method: "PATCH",
+        path: "/chat/{deviceId}/contacts/{contactWid}",
+        method_name: "update_chat_contact",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChatContactMetadata",
+        method: "PUT",
+        path: "/chat/{deviceId}/contacts/{contactWid}/metadata",
+        method_name: "update_chat_contact_metadata",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChatLabels",
+        method: "PATCH",
+        path: "/chat/{deviceId}/chats/{chatWid}/labels",
+        method_name: "update_chat_labels",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateChatReadStatus",
+        method: "PATCH",
+        path: "/chat/{deviceId}/chats/{chatWid}/unread",
+        method_name: "update_chat_read_status",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateDepartment",
+        method: "PATCH",
+        path: "/devices/{deviceId}/departments",
+        method_name: "update_department",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateDevice",
+        method: "PATCH",
+        path: "/devices/{deviceId}",
+        method_name: "update_device",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateDeviceProfile",
+        method: "PATCH",
+        path: "/devices/{deviceId}/profile",
+        method_name: "update_device_profile",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateDeviceProfileImage",
+        method: "PUT",
+        path: "/devices/{deviceId}/profile/image",
+        method_name: "update_device_profile_image",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateFile",
+        method: "PATCH",
+        path: "/files/{fileId}",
+        method_name: "update_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateGroup",
+        method: "PATCH",
+        path: "/devices/{deviceId}/groups/{groupWid}",
+        method_name: "update_group",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateGroupImage",
+        method: "PUT",
+        path: "/devices/{deviceId}/groups/{groupWid}/image",
+        method_name: "update_group_image",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateGroupParticipants",
+        method: "PATCH",
+        path: "/devices/{deviceId}/groups/{groupWid}/participants",
+        method_name: "update_group_participants",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateLabel",
+        method: "PATCH",
+        path: "/devices/{deviceId}/labels",
+        method_name: "update_label",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateMessage",
+        method: "PATCH",
+        path: "/messages/{messageId}",
+        method_name: "update_message",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateQueue",
+        method: "PATCH",
+        path: "/devices/{deviceId}/queue",
+        method_name: "update_queue",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateQuickReply",
+        method: "PATCH",
+        path: "/devices/{deviceId}/quickReplies",
+        method_name: "update_quick_reply",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateTeamMember",
+        method: "PATCH",
+        path: "/team",
+        method_name: "update_team_member",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "updateWebhook",
+        method: "PATCH",
+        path: "/webhooks/{webhookId}",
+        method_name: "update_webhook",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "uploadFile",
+        method: "POST",
+        path: "/files",
+        method_name: "upload_file",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "upsertChatContactMetadata",
+        method: "PATCH",
+        path: "/chat/{deviceId}/contacts/{contactWid}/metadata",
+        method_name: "upsert_chat_contact_metadata",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "upsertChatContacts",
+        method: "PATCH",
+        path: "/chat/{deviceId}/contacts",
+        method_name: "upsert_chat_contacts",
+        handwritten: false,
+    },
+    crate::OperationName {
+        operation_id: "validateNumbers",
+        method: "POST",
+        path: "/numbers/validate",
+        method_name: "validate_numbers",
+        handwritten: false,
+    },
+];
+/// Each row of [`OPERATIONS`] names a method of [`Client`].
+const _: () = {
+    fn methods_exist() {
+        let _ = Client::add_group_participants;
+        let _ = Client::approve_group_members;
+        let _ = Client::archive_chat;
+        let _ = Client::assign_chat_agent;
+        let _ = Client::block_chat_contact;
+        let _ = Client::bulk_update_chats;
+        let _ = Client::check_number_exists;
+        let _ = Client::create_channel;
+        let _ = Client::create_chat_contact;
+        let _ = Client::create_chat_note;
+        let _ = Client::create_department;
+        let _ = Client::create_device;
+        let _ = Client::create_group;
+        let _ = Client::create_label;
+        let _ = Client::create_meeting_link;
+        let _ = Client::create_quick_reply;
+        let _ = Client::create_team_member;
+        let _ = Client::create_webhook;
+        let _ = Client::delete_campaign;
+        let _ = Client::delete_channel;
+        let _ = Client::delete_chat;
+        let _ = Client::delete_chat_contact;
+        let _ = Client::delete_chat_message;
+        let _ = Client::delete_chat_notes;
+        let _ = Client::delete_department;
+        let _ = Client::delete_device;
+        let _ = Client::delete_device_chats;
+        let _ = Client::delete_file;
+        let _ = Client::delete_files;
+        let _ = Client::delete_label;
+        let _ = Client::delete_meeting_links;
+        let _ = Client::delete_message;
+        let _ = Client::delete_quick_replies;
+        let _ = Client::delete_team_members;
+        let _ = Client::delete_user_status;
+        let _ = Client::delete_webhook;
+        let _ = Client::download_chat_file;
+        let _ = Client::download_device_invoice_pdf;
+        let _ = Client::download_file;
+        let _ = Client::edit_chat_message;
+        let _ = Client::empty_queue;
+        let _ = Client::enable_webhook;
+        let _ = Client::get_campaign;
+        let _ = Client::get_catalog;
+        let _ = Client::get_channel;
+        let _ = Client::get_chat;
+        let _ = Client::get_chat_contact;
+        let _ = Client::get_chat_file;
+        let _ = Client::get_chat_message;
+        let _ = Client::get_chat_message_ack_info;
+        let _ = Client::get_device;
+        let _ = Client::get_device_health;
+        let _ = Client::get_device_profile;
+        let _ = Client::get_device_profile_image;
+        let _ = Client::get_file;
+        let _ = Client::get_file_preview;
+        let _ = Client::get_group;
+        let _ = Client::get_group_invite;
+        let _ = Client::get_message;
+        let _ = Client::get_pricing;
+        let _ = Client::get_queue;
+        let _ = Client::get_user_status;
+        let _ = Client::get_webhook;
+        let _ = Client::grant_team_device_access;
+        let _ = Client::join_channel;
+        let _ = Client::join_group;
+        let _ = Client::leave_groups;
+        let _ = Client::list_campaign_contacts;
+        let _ = Client::list_channels;
+        let _ = Client::list_chat_contacts;
+        let _ = Client::list_chat_files;
+        let _ = Client::list_chat_messages;
+        let _ = Client::list_chat_participants;
+        let _ = Client::list_chats;
+        let _ = Client::list_departments;
+        let _ = Client::list_device_invoices;
+        let _ = Client::list_device_team_members;
+        let _ = Client::list_devices;
+        let _ = Client::list_group_pending_members;
+        let _ = Client::list_groups;
+        let _ = Client::list_labels;
+        let _ = Client::list_meeting_links;
+        let _ = Client::list_quick_replies;
+        let _ = Client::list_user_statuses;
+        let _ = Client::list_webhook_logs;
+        let _ = Client::list_webhooks;
+        let _ = Client::publish_user_status;
+        let _ = Client::query_catalog;
+        let _ = Client::reboot_device_session;
+        let _ = Client::reject_group_members;
+        let _ = Client::remove_group_participants;
+        let _ = Client::request_device_auth_code;
+        let _ = Client::reset_device_session;
+        let _ = Client::revoke_group_invite;
+        let _ = Client::revoke_team_device_access;
+        let _ = Client::scan_device_qr;
+        let _ = Client::search_campaigns;
+        let _ = Client::search_channels;
+        let _ = Client::search_files;
+        let _ = Client::search_messages;
+        let _ = Client::search_team_members;
+        let _ = Client::send_message;
+        let _ = Client::send_typing_status;
+        let _ = Client::set_chat_status;
+        let _ = Client::set_queue_status;
+        let _ = Client::start_device_session;
+        let _ = Client::sync_chat_messages;
+        let _ = Client::sync_chats;
+        let _ = Client::sync_device_session;
+        let _ = Client::unarchive_chat;
+        let _ = Client::unassign_chat;
+        let _ = Client::unblock_chat_contact;
+        let _ = Client::update_campaign_status;
+        let _ = Client::update_channel;
+        let _ = Client::update_channel_image;
+        let _ = Client::update_chat_attributes;
+        let _ = Client::update_chat_contact;
+        let _ = Client::update_chat_contact_metadata;
+        let _ = Client::update_chat_labels;
+        let _ = Client::update_chat_read_status;
+        let _ = Client::update_department;
+        let _ = Client::update_device;
+        let _ = Client::update_device_profile;
+        let _ = Client::update_device_profile_image;
+        let _ = Client::update_file;
+        let _ = Client::update_group;
+        let _ = Client::update_group_image;
+        let _ = Client::update_group_participants;
+        let _ = Client::update_label;
+        let _ = Client::update_message;
+        let _ = Client::update_queue;
+        let _ = Client::update_quick_reply;
+        let _ = Client::update_team_member;
+        let _ = Client::update_webhook;
+        let _ = Client::upload_file;
+        let _ = Client::upsert_chat_contact_metadata;
+        let _ = Client::upsert_chat_contacts;
+        let _ = Client::validate_numbers;
+    }
+};
 // One row per operation with `x-sparkbot-pagination` (xtask/src/streams.rs): its client
 // method, its builder, the item type and the page size. The macro (sparkbot-api/src/paging.rs)
 // implements `Paginated` and `stream()` for each builder.

@@ -20,6 +20,7 @@ mod config;
 pub mod country;
 pub mod delivery;
 mod facts;
+mod operation_name;
 pub mod pacing;
 pub mod paging;
 mod pipeline;
@@ -38,6 +39,7 @@ pub use config::{
 pub use delivery::{Lookup, SendPolicy, new_reference};
 pub use facts::ErrorFacts;
 pub use generated::*;
+pub use operation_name::OperationName;
 pub use pacing::{MemoryPacer, PaceStore, Pacing};
 pub use paging::{PageError, Pages, Paginated};
 pub use pipeline::{AttemptRecord, OperationFacts, Pipeline, classify, with_attempts};

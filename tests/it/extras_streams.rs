@@ -18,7 +18,7 @@ use sparkbot_api::paging::{
 use sparkbot_api::types::{self, ChatStatusFilter, ChatType};
 use sparkbot_api::{Client, builder};
 use sparkbot_extras::{DeviceFilter, Error, RetryPolicy, SparkBot};
-use sparkbot_tests::{DEVICE_ID, authed, snake_case, spec, spec_operations};
+use sparkbot_tests::{DEVICE_ID, authed, spec, spec_operations};
 
 /// A client on `server` making at most three attempts per call, with millisecond backoffs.
 fn client(server: &MockServer) -> Client {
@@ -545,7 +545,8 @@ async fn the_paging_errors_convert_into_the_extras_error() {
 fn paginated_operations(spec: &serde_yaml::Value) -> BTreeMap<String, (String, u64)> {
     spec_operations(spec)
         .into_iter()
-        .filter_map(|(id, op)| {
+        .filter_map(|(names, op)| {
+            let id = names.operation_id;
             let pagination = op.get("x-sparkbot-pagination")?;
             let max_size = pagination["maxSize"].as_u64().expect("maxSize");
             let item_ref = op["responses"]["200"]["content"]["application/json"]["schema"]["items"]
@@ -553,7 +554,7 @@ fn paginated_operations(spec: &serde_yaml::Value) -> BTreeMap<String, (String, u
                 .as_str()
                 .unwrap_or_else(|| panic!("{id}: the items are not a $ref"));
             let item = item_ref.trim_start_matches("#/components/schemas/");
-            Some((snake_case(&id), (item.to_owned(), max_size)))
+            Some((names.method_name.to_owned(), (item.to_owned(), max_size)))
         })
         .collect()
 }

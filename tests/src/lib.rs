@@ -41,39 +41,27 @@ pub fn spec() -> serde_yaml::Value {
     serde_yaml::from_str(&text).expect("the spec is YAML")
 }
 
-/// Every operation object of `spec` that has an `operationId`, with that id.
-pub fn spec_operations(spec: &serde_yaml::Value) -> Vec<(String, &serde_yaml::Value)> {
-    const METHODS: [&str; 8] = [
-        "get", "put", "post", "delete", "patch", "head", "options", "trace",
-    ];
-    let Some(paths) = spec.get("paths").and_then(|p| p.as_mapping()) else {
-        return Vec::new();
-    };
-    paths
-        .values()
-        .flat_map(|item| METHODS.into_iter().filter_map(move |m| item.get(m)))
-        .filter_map(|op| {
-            let id = op.get("operationId")?.as_str()?;
-            Some((id.to_owned(), op))
+/// Every generated operation ([`sparkbot_api::OPERATIONS`], which holds progenitor's method
+/// names) with its operation object in `spec`.
+pub fn spec_operations(
+    spec: &serde_yaml::Value,
+) -> Vec<(&'static sparkbot_api::OperationName, &serde_yaml::Value)> {
+    sparkbot_api::OPERATIONS
+        .iter()
+        .map(|op| {
+            let object = spec
+                .get("paths")
+                .and_then(|paths| paths.get(op.path))
+                .and_then(|item| item.get(op.method.to_ascii_lowercase()))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{} {} ({}) is not in the spec: run `cargo xtask generate`",
+                        op.method, op.path, op.operation_id
+                    )
+                });
+            (op, object)
         })
         .collect()
-}
-
-/// progenitor's method name for an operationId the lint accepts (lowerCamelCase, no two capitals
-/// in a row): `listDevices` → `list_devices`.
-pub fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Starts a mock server for one test.

@@ -1,6 +1,6 @@
 //! `cargo xtask generate`: spec → overlay → progenitor → prettyplease → checked-in Rust, with the
-//! tables appended to the client (request limits, operation facts, and the list-endpoint streams
-//! of `streams.rs`).
+//! tables appended to the client (request limits, operation facts, operation names, and the
+//! list-endpoint streams of `streams.rs`).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,10 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use serde_json::Value;
 
 use crate::spec_walk::METHODS;
-use crate::{constraints, open_enums, operation_facts, overlay, spec_io, streams, workspace_root};
+use crate::{
+    constraints, open_enums, operation_facts, operation_names, overlay, spec_io, streams,
+    workspace_root,
+};
 
 /// The generated client module of sparkbot-api.
 pub const CLIENT_FILE: &str = "sparkbot-api/src/generated.rs";
@@ -125,6 +128,7 @@ pub fn run(spec_path: &Path, check: bool, verbose: bool) -> anyhow::Result<ExitC
 pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<String>)> {
     open_enums::reject_inline_enums(raw)?;
     let list_ops = streams::collect(raw)?;
+    let names = operation_names::collect(raw);
     let mut value = raw.clone();
     let mut log = overlay::apply(&mut value);
     let enums = open_enums::collect(&value)?;
@@ -158,6 +162,7 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
 
     let mut client_file: syn::File =
         syn::parse2(client).context("progenitor emitted tokens that are not a Rust file")?;
+    operation_names::check_against_client(&names, &client_file)?;
     let mut enum_items = Vec::new();
     for e in &enums {
         let file: syn::File = syn::parse2(open_enums::tokens(e)?)
@@ -171,6 +176,9 @@ pub fn render(raw: &Value, label: &str) -> anyhow::Result<(Vec<Output>, Vec<Stri
     let facts_file: syn::File = syn::parse2(operation_facts::tokens(&facts))
         .context("the operation-facts table did not parse")?;
     client_file.items.extend(facts_file.items);
+    let names_file: syn::File = syn::parse2(operation_names::tokens(&names))
+        .context("the operation-name table did not parse")?;
+    client_file.items.extend(names_file.items);
     let stream_table = streams::render(&list_ops);
     syn::parse2::<syn::File>(streams::tokens(&list_ops)?)
         .context("the list-endpoint stream table did not parse")?;

@@ -8,6 +8,7 @@ mod generate;
 mod lint;
 mod open_enums;
 mod operation_facts;
+mod operation_names;
 mod overlay;
 mod refs;
 mod spec_diff;
