@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod builder;
 mod fault;
 mod http;
 mod model;
@@ -31,51 +32,18 @@ use serde_json::{Map, Value, json};
 // Also the `crate::types` path the generated mocks name their types by.
 use sparkbot_api::types;
 use sparkbot_api::{ApiKey, Client, ClientConfig};
-use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
+pub use builder::SimulatorBuilder;
 pub use fault::{Fault, FaultKind};
 pub use model::{Clock, Delivery, RequestRecord, SimDevice, StoredMessage, StoredWebhook};
 pub use sink::{Received, WebhookSink};
 
-use model::{ClockState, Event, Outgoing, Settings, State};
+use model::{Event, Outgoing, State};
 
 /// The devices a [`Simulator`] starts with unless told otherwise, as the SDK's examples use
 /// them.
-pub mod demo {
-    use std::time::Duration;
-
-    use sparkbot_api::types::{DeviceStatus, SessionStatus};
-
-    use crate::SimDevice;
-
-    /// `sales` (+447911123456): `operative`, session `offline`; after its first sync it goes
-    /// `loading` at 0.8 s and `online` at 2 s.
-    pub const SALES: &str = "5f0a1b2c3d4e5f6a7b8c9d0e";
-    /// `support` (+34600111222): `operative`, session stuck in `conflict` (WhatsApp open
-    /// elsewhere).
-    pub const SUPPORT: &str = "60aa0b1c2d3e4f5a6b7c8d9e";
-    /// `new-phone` (+15550100200): `pending`, session `authorize` (waiting for a QR scan).
-    pub const NEW_PHONE: &str = "61bb0c1d2e3f4a5b6c7d8e9f";
-
-    /// The three demo devices: [`SALES`], [`SUPPORT`] and [`NEW_PHONE`].
-    pub fn devices() -> Vec<SimDevice> {
-        vec![
-            SimDevice::new(SALES, "+447911123456")
-                .alias("sales")
-                .session(SessionStatus::Offline)
-                .on_sync(Duration::from_millis(800), SessionStatus::Loading)
-                .on_sync(Duration::from_millis(2000), SessionStatus::Online),
-            SimDevice::new(SUPPORT, "+34600111222")
-                .alias("support")
-                .session(SessionStatus::Conflict),
-            SimDevice::new(NEW_PHONE, "+15550100200")
-                .alias("new-phone")
-                .status(DeviceStatus::Pending)
-                .session(SessionStatus::Authorize),
-        ]
-    }
-}
+pub mod demo;
 
 /// The API key a simulator checks unless [`SimulatorBuilder::api_key`] sets another.
 pub const DEFAULT_API_KEY: &str = "sparkbot-testkit-key";
@@ -159,146 +127,6 @@ impl Inner {
     }
 }
 
-/// Configures a [`Simulator`] before it starts: [`Simulator::builder`].
-#[derive(Clone, Debug)]
-pub struct SimulatorBuilder {
-    api_key: String,
-    clock: Clock,
-    devices: Vec<SimDevice>,
-    sent_after: Duration,
-    delivered_after: Duration,
-}
-
-impl SimulatorBuilder {
-    /// The API key the simulator accepts in the `Token` header ([`DEFAULT_API_KEY`] by
-    /// default).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = key.into();
-        self
-    }
-
-    /// How time passes ([`Clock::Auto`] by default).
-    pub fn clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Shorthand for [`clock(Clock::Manual)`](SimulatorBuilder::clock): nothing timed happens
-    /// until [`Simulator::advance`].
-    pub fn manual_clock(self) -> Self {
-        self.clock(Clock::Manual)
-    }
-
-    /// Starts with no devices instead of the [`demo`] ones.
-    pub fn without_demo_devices(mut self) -> Self {
-        self.devices.clear();
-        self
-    }
-
-    /// Adds a device.
-    pub fn device(mut self, device: SimDevice) -> Self {
-        self.devices.push(device);
-        self
-    }
-
-    /// When a stored message is acked: `sent` this long after it was stored (or after its
-    /// device came online, if it was not then), `delivered` this long after `sent`. Defaults:
-    /// 100 ms and 200 ms.
-    pub fn ack_delays(mut self, sent: Duration, delivered: Duration) -> Self {
-        self.sent_after = sent;
-        self.delivered_after = delivered;
-        self
-    }
-
-    /// Starts the simulator on a free loopback port, in the current tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// When no loopback port can be bound, when the API key is not a valid `Token` value, or
-    /// outside a tokio runtime.
-    pub async fn start(self) -> Simulator {
-        self.try_start()
-            .await
-            .expect("cannot start the SparkBot simulator")
-    }
-
-    /// Starts the simulator on a free loopback port, in the current tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// When a device id is not 24 hex characters or appears twice, or outside a tokio
-    /// runtime.
-    pub async fn try_start(self) -> io::Result<Simulator> {
-        ApiKey::new(self.api_key.clone())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let base_url = format!("http://{}/v1", listener.local_addr()?);
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(10))
-            .user_agent(concat!("sparkbot-testkit/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(io::Error::other)?;
-        let clock = ClockState {
-            mode: self.clock,
-            origin: tokio::time::Instant::now(),
-            offset: Duration::ZERO,
-            wall_origin: chrono::Utc::now(),
-        };
-        let settings = Settings {
-            sent_after: self.sent_after,
-            delivered_after: self.delivered_after,
-        };
-        let inner = Arc::new(Inner {
-            state: Mutex::new(State::new(clock, settings)),
-            api_key: self.api_key,
-            notify: Notify::new(),
-            processing: tokio::sync::Mutex::new(()),
-            http,
-        });
-        let (shutdown, stop) = watch::channel(false);
-        let sim = Simulator {
-            inner: inner.clone(),
-            base_url,
-            _shutdown: shutdown,
-        };
-        for device in self.devices {
-            sim.add_device(device);
-        }
-        http::spawn(listener, stop.clone(), move |request| {
-            server::handle(inner.clone(), request)
-        });
-        if self.clock == Clock::Auto {
-            tokio::spawn(run_clock(Arc::downgrade(&sim.inner), stop));
-        }
-        Ok(sim)
-    }
-}
-
-/// The background task of [`Clock::Auto`]: sleeps until the next change is due (or a new one
-/// is queued), then applies what is due.
-async fn run_clock(inner: std::sync::Weak<Inner>, mut stop: watch::Receiver<bool>) {
-    loop {
-        let Some(strong) = inner.upgrade() else {
-            return;
-        };
-        let wait = strong.next_due_in();
-        let notified = strong.notify.notified();
-        tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => return,
-            _ = async {
-                match wait {
-                    Some(wait) => {
-                        let _ = tokio::time::timeout(wait, notified).await;
-                    }
-                    None => notified.await,
-                }
-            } => {}
-        }
-        strong.process(None).await;
-    }
-}
-
 /// A stateful SparkBot API on 127.0.0.1, for tests: see the [crate documentation](crate).
 ///
 /// Dropping it stops the server (and the clock).
@@ -334,13 +162,7 @@ impl Simulator {
 
     /// A builder, to change the key, the clock, the devices or the ack delays.
     pub fn builder() -> SimulatorBuilder {
-        SimulatorBuilder {
-            api_key: DEFAULT_API_KEY.to_owned(),
-            clock: Clock::Auto,
-            devices: demo::devices(),
-            sent_after: Duration::from_millis(100),
-            delivered_after: Duration::from_millis(200),
-        }
+        SimulatorBuilder::with_defaults()
     }
 
     /// The API root, `/v1` included: `http://127.0.0.1:PORT/v1`.
@@ -631,95 +453,4 @@ const _: fn() = || {
 };
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use sparkbot_api::types::{MessageStatus, SessionStatus};
-
-    #[tokio::test]
-    async fn the_manual_clock_applies_changes_in_time_order() {
-        let sim = Simulator::builder().manual_clock().start().await;
-        sim.schedule_session(demo::SUPPORT, Duration::from_secs(2), SessionStatus::Online);
-        sim.schedule_session(
-            demo::SUPPORT,
-            Duration::from_secs(1),
-            SessionStatus::Loading,
-        );
-        sim.advance(Duration::from_millis(1500)).await;
-        assert_eq!(sim.session(demo::SUPPORT), Some(SessionStatus::Loading));
-        assert_eq!(sim.now(), Duration::from_millis(1500));
-        sim.advance(Duration::from_secs(1)).await;
-        assert_eq!(sim.session(demo::SUPPORT), Some(SessionStatus::Online));
-    }
-
-    #[tokio::test]
-    async fn set_session_cancels_the_pending_steps() {
-        let sim = Simulator::builder().manual_clock().start().await;
-        sim.schedule_session(demo::SUPPORT, Duration::from_secs(1), SessionStatus::Online);
-        sim.set_session(demo::SUPPORT, SessionStatus::Blocked);
-        sim.advance(Duration::from_secs(5)).await;
-        assert_eq!(sim.session(demo::SUPPORT), Some(SessionStatus::Blocked));
-    }
-
-    #[tokio::test]
-    async fn a_message_waits_for_its_device_to_come_online() {
-        let sim = Simulator::builder().manual_clock().start().await;
-        let message = {
-            let mut state = sim.inner.lock();
-            let message = StoredMessage {
-                id: state.next_id(1),
-                device: Some(demo::SUPPORT.to_owned()),
-                phone: Some("+34600000000".into()),
-                group: None,
-                text: Some("hi".into()),
-                reference: None,
-                status: MessageStatus::Queued,
-                wa_id: None,
-                created_at: Duration::ZERO,
-                request: Value::Null,
-            };
-            let id = message.id.clone();
-            state.store_message(message, Duration::ZERO);
-            id
-        };
-        sim.advance(Duration::from_secs(10)).await;
-        assert_eq!(sim.message(&message).unwrap().status, MessageStatus::Queued);
-        sim.set_session(demo::SUPPORT, SessionStatus::Online);
-        sim.advance(Duration::from_millis(100)).await;
-        assert_eq!(sim.message(&message).unwrap().status, MessageStatus::Sent);
-        sim.advance(Duration::from_millis(200)).await;
-        assert_eq!(
-            sim.message(&message).unwrap().status,
-            MessageStatus::Delivered
-        );
-    }
-
-    #[tokio::test]
-    async fn the_simulator_can_be_shared_with_spawned_tasks() {
-        let sim = Arc::new(Simulator::builder().manual_clock().start().await);
-        let task = tokio::spawn({
-            let sim = sim.clone();
-            async move {
-                sim.advance(Duration::from_secs(1)).await;
-                sim.deliver_inbound("sales", "+34600000000", "hi")
-                    .await
-                    .len()
-            }
-        });
-        // No webhook is registered: nothing is delivered.
-        assert_eq!(task.await.unwrap(), 0);
-        assert_eq!(sim.now(), Duration::from_secs(1));
-    }
-
-    #[test]
-    #[should_panic(expected = "not 24 hex")]
-    fn device_ids_are_checked() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let sim = Simulator::start().await;
-            sim.add_device(SimDevice::new("sales", "+1"));
-        });
-    }
-}
+mod tests;
