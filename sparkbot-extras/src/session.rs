@@ -168,6 +168,14 @@ impl<'a> SyncSession<'a> {
         self
     }
 
+    /// For the first `duration` of the sync, waits of at most `max_interval` (default 30 s and
+    /// 2.5 s; see [`PollTiming`]).
+    pub fn fast_phase(mut self, duration: Duration, max_interval: Duration) -> Self {
+        self.timing.fast_for = duration;
+        self.timing.fast_max_interval = max_interval;
+        self
+    }
+
     /// Total time allowed (default 2 minutes).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timing.timeout = timeout;
@@ -257,7 +265,9 @@ impl Track {
         if now >= self.deadline {
             return Err(self.timed_out());
         }
-        let wait = timing.interval(attempt, jitter()).max(asked);
+        let wait = timing
+            .interval_at(attempt, now.duration_since(self.started), jitter())
+            .max(asked);
         let wake = now
             .checked_add(wait)
             .map_or(self.deadline, |t| t.min(self.deadline));

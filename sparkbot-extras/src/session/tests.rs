@@ -107,6 +107,7 @@ fn timing(timeout_s: u64) -> PollTiming {
         min_interval: Duration::from_secs(1),
         max_interval: Duration::from_secs(8),
         timeout: Duration::from_secs(timeout_s),
+        ..PollTiming::default()
     }
 }
 
@@ -195,9 +196,10 @@ async fn unknown_states_keep_polling_until_the_deadline() {
         "{waited:?}"
     );
     assert_eq!(seen.len(), 1);
-    // Intervals 1, 2, 4, 8, 8… (jitter 0.5 → 0.75×, floored at 1 s): about 6–8 reads.
+    // The 30 s are all fast phase: intervals 1, 2, then 2.5 s (jitter 0.5 → 0.75×, floored at
+    // 1 s): 1, 1.5, 1.875, 1.875… about 17 reads.
     let reads = fake.read_count.load(Ordering::SeqCst);
-    assert!((5..=10).contains(&reads), "{reads} reads");
+    assert!((14..=18).contains(&reads), "{reads} reads");
 }
 
 #[tokio::test(start_paused = true)]
@@ -302,6 +304,7 @@ async fn huge_intervals_and_timeouts_do_not_overflow() {
         min_interval: Duration::MAX,
         max_interval: Duration::MAX,
         timeout: Duration::from_secs(30),
+        ..PollTiming::default()
     };
     let result = run_with(&fake, huge).await;
     assert!(
@@ -502,6 +505,8 @@ fn odd_timings_and_jitter_never_panic() {
         min_interval: Duration::MAX,
         max_interval: Duration::MAX,
         timeout: Duration::MAX,
+        fast_max_interval: Duration::MAX,
+        fast_for: Duration::MAX,
     };
     for jitter in [0.0, 0.5, 1.0, f64::NAN, f64::INFINITY, -1.0] {
         assert!(huge.interval(1, jitter) >= Duration::from_secs(u64::MAX / 2));
@@ -535,4 +540,24 @@ fn readiness_of_states() {
         s("operative", "conflict").to_string(),
         "device `operative`, session `conflict`"
     );
+}
+
+#[test]
+fn the_fast_phase_caps_the_waits_then_they_grow_to_the_maximum() {
+    let t = PollTiming::default();
+    let s = Duration::from_secs;
+    let ms = Duration::from_millis;
+    // Fast phase: 1, 2 (then the 2.5 s cap), whatever the poll count.
+    assert_eq!(t.interval_at(1, s(0), 1.0), s(1));
+    assert_eq!(t.interval_at(2, s(1), 1.0), s(2));
+    assert_eq!(t.interval_at(9, s(20), 1.0), ms(2500));
+    assert_eq!(t.interval_at(9, s(20), 0.0), ms(1250));
+    // After 30 s: the time since then, at least 2.5 s, at most 10 s.
+    assert_eq!(t.interval_at(20, s(31), 1.0), ms(2500));
+    assert_eq!(t.interval_at(20, s(35), 1.0), s(5));
+    assert_eq!(t.interval_at(20, s(100), 1.0), s(10));
+    assert_eq!(t.interval_at(20, s(100), 0.0), s(5));
+    for jitter in [0.0, 0.5, 1.0, f64::NAN, -3.0] {
+        assert!(t.interval_at(u32::MAX, Duration::MAX, jitter) <= s(10));
+    }
 }
