@@ -10,9 +10,11 @@
 //!   policy's `max_retry_after`, since the call then ends with it and the caller decides), and
 //!   cuts the scope's
 //!   rate to 97 % of what the server accepted since the previous 429. Between two 429s a token
-//!   bucket is empty at both ends, so what it accepted in between is exactly its rate; the
-//!   first 429 only starts the count, since the bucket was full before it. 429s that arrive
-//!   while the scope is held come from requests sent before the hold and change nothing;
+//!   bucket is empty at both ends, so what it accepted in between is exactly its rate, provided
+//!   the client kept it busy: the first 429 only starts the count, since the bucket was full
+//!   before it, and so does a 429 after a pause of more than [`IDLE_GAP`] with nobody taking or
+//!   waiting for a slot (the bucket refilled, and overflowed, while nobody sent). 429s that
+//!   arrive while the scope is held come from requests sent before the hold and change nothing;
 //! - rate-limit headers (`RateLimit-Remaining`/`RateLimit-Reset`, or their `X-RateLimit-`
 //!   forms), if the server sends them: a remaining count of 0 holds the scope until the reset;
 //! - after [`PROBE_EVERY`] without a 429, the learned rate rises by 1 %, so a limit that was
@@ -32,6 +34,10 @@ use tokio::time::Instant;
 
 /// How long a learned rate holds before it is probed 1 % higher.
 pub const PROBE_EVERY: Duration = Duration::from_secs(5);
+
+/// A pause longer than this, with nobody taking or waiting for a slot, makes a scope idle: the
+/// next 429 teaches it no rate.
+pub const IDLE_GAP: Duration = Duration::from_millis(250);
 
 /// Fewer recipients than this are never swept from the in-memory store.
 const RECIPIENTS_KEPT: usize = 4096;
@@ -331,6 +337,10 @@ pub(crate) struct ScopeState {
     last_cut: Option<Instant>,
     /// When the learned rate last changed.
     last_change: Instant,
+    /// Until when someone is known to take, wait for or be held from a slot.
+    busy_until: Instant,
+    /// The scope paused for longer than [`IDLE_GAP`] since the last cut.
+    idle: bool,
 }
 
 impl ScopeState {
@@ -343,7 +353,13 @@ impl ScopeState {
             accepted: 0,
             last_cut: None,
             last_change: now,
+            busy_until: now,
+            idle: false,
         }
+    }
+
+    fn busy(&mut self, until: Instant) {
+        self.busy_until = self.busy_until.max(until);
     }
 
     fn interval(&self, rule: &Rule) -> Option<Duration> {
@@ -358,13 +374,19 @@ impl ScopeState {
     }
 
     pub(crate) fn try_take(&mut self, rule: &Rule, now: Instant) -> Result<(), Duration> {
+        if now.saturating_duration_since(self.busy_until) > IDLE_GAP {
+            self.idle = true;
+        }
+        self.busy(now);
         if let Some(until) = self.held_until {
             if until > now {
+                self.busy(until);
                 return Err(until - now);
             }
             self.held_until = None;
         }
         if self.next_at > now {
+            self.busy(self.next_at);
             return Err(self.next_at - now);
         }
         if let Some(interval) = self.interval(rule) {
@@ -377,6 +399,7 @@ impl ScopeState {
     }
 
     pub(crate) fn observe(&mut self, rule: &Rule, signal: Signal, now: Instant) {
+        self.busy(now);
         if !rule.adaptive {
             return;
         }
@@ -404,7 +427,14 @@ impl ScopeState {
                     self.hold(now, hold);
                     return;
                 }
-                self.cut(now);
+                if self.idle {
+                    // The bucket may have refilled while nobody sent: no rate to learn.
+                    self.last_cut = Some(now);
+                    self.accepted = 0;
+                    self.idle = false;
+                } else {
+                    self.cut(now);
+                }
                 self.hold(now, hold);
             }
         }
@@ -413,6 +443,7 @@ impl ScopeState {
     fn hold(&mut self, now: Instant, hold: Duration) {
         let until = now + hold;
         self.held_until = Some(self.held_until.map_or(until, |u| u.max(until)));
+        self.busy(until);
     }
 
     fn cut(&mut self, now: Instant) {
@@ -427,6 +458,7 @@ impl ScopeState {
         }
         self.last_cut = Some(now);
         self.accepted = 0;
+        self.idle = false;
     }
 }
 
@@ -492,6 +524,33 @@ mod tests {
         s.observe(&rule(), limited(1), t0 + Duration::from_secs(2));
         let rate = s.rate.unwrap();
         assert!((rate - 19.4).abs() < 1e-9, "{rate}");
+    }
+
+    #[test]
+    fn a_429_after_an_idle_pause_learns_nothing() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut s = ScopeState::new();
+        s.observe(&rule(), limited(1), t0);
+        assert!(s.try_take(&rule(), ms(1000)).is_ok());
+        s.observe(&rule(), Signal::Accepted, ms(1100));
+        // Nobody sent from 1.1 s to 4 s: the server's bucket refilled meanwhile.
+        assert!(s.try_take(&rule(), ms(4000)).is_ok());
+        s.observe(&rule(), limited(1), ms(4100));
+        assert_eq!(s.rate, None, "an idle window learns nothing");
+        assert_eq!(s.try_take(&rule(), ms(4100)), Err(Duration::from_secs(1)));
+        // A busy window after it does.
+        for i in 0..40 {
+            let at = ms(5100 + i * 25);
+            assert!(s.try_take(&rule(), at).is_ok());
+            s.observe(&rule(), Signal::Accepted, at);
+        }
+        s.observe(&rule(), limited(1), ms(6100));
+        assert!(
+            (s.rate.unwrap() - 40.0 / 2.0 * 0.97).abs() < 1e-9,
+            "{:?}",
+            s.rate
+        );
     }
 
     #[test]

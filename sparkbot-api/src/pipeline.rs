@@ -224,6 +224,14 @@ impl Client {
             match lookup {
                 Ok(message) => {
                     record_lookup(Lookup::Found);
+                    // The server took it: the pacer counts it, or it learns too low a rate.
+                    let scopes = self.scopes(&scopes);
+                    for (scope, rule) in &scopes {
+                        self.inner()
+                            .pacer
+                            .observe(scope, rule, Signal::Accepted)
+                            .await;
+                    }
                     tracing::debug!(operation = info.operation_id, "send found by its reference");
                     return Ok(delivery::found_response(&message));
                 }
