@@ -18,6 +18,10 @@ use crate::model::{Event, RequestRecord, State, StoredMessage, StoredWebhook, we
 const MESSAGE_TAG: u32 = 0x6d736773;
 const WEBHOOK_TAG: u32 = 0x77686f6b;
 
+/// Answers one request, in the order the kit applies its rules: the matching fault that acts
+/// before the work (a drop, a 429, a 5xx), the key, the `/v1` root, the route, then a fault
+/// that acts after it (a drop, a delay). Long (about 100 lines) on purpose: the steps read in
+/// the order a request meets them.
 pub(crate) async fn handle(
     inner: Arc<Inner>,
     request: Request<Incoming>,

@@ -101,6 +101,9 @@ impl Report {
 }
 
 /// Checks `spec` against the rules and the node catalogue `catalogue`.
+///
+/// Long (about 110 lines) on purpose: one flat list of independent checks over each operation,
+/// each a few lines with its message, read top to bottom as the lint's rule book.
 pub fn lint(spec: &Value, catalogue: &[Action]) -> Report {
     let mut report = Report::default();
     let actions: BTreeSet<String> = catalogue.iter().map(Action::key).collect();

@@ -133,6 +133,9 @@ pub fn variant_name(value: &str) -> String {
 }
 
 /// Emits the Rust items for one open enum; they are placed inside the generated `types` module.
+///
+/// Long (about 130 lines) on purpose: almost all of it is one `quote!` template of the emitted
+/// items, which reads best as the code it produces.
 pub fn tokens(e: &OpenEnum) -> anyhow::Result<TokenStream> {
     let name = Ident::new(&e.name, Span::call_site());
     let mut variants = Vec::new();

@@ -80,6 +80,9 @@ pub fn collect(spec: &Value) -> anyhow::Result<Vec<ListOperation>> {
     Ok(ops)
 }
 
+/// The paging facts of one list operation, or why it has none. Long (about 110 lines) on
+/// purpose: each of its checks (`page`, `size`, a bare array of a named item…) ends in its own
+/// error message naming the operation, in the order they apply.
 fn list_operation(
     spec: &Value,
     operation: Operation<'_>,
