@@ -399,7 +399,8 @@ impl ScopeState {
     }
 
     pub(crate) fn observe(&mut self, rule: &Rule, signal: Signal, now: Instant) {
-        self.busy(now);
+        // Only taking or waiting for a slot keeps a scope busy: an answer that comes after a
+        // pause (a lookup that found a lost send) says nothing of the bucket meanwhile.
         if !rule.adaptive {
             return;
         }

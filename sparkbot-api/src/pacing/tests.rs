@@ -189,3 +189,20 @@ fn recipient_scopes_are_swept_when_many() {
     let kept = pacer.scopes.lock().unwrap().len();
     assert!(kept < RECIPIENTS_KEPT, "{kept}");
 }
+
+#[test]
+fn an_answer_after_a_pause_does_not_make_the_scope_busy() {
+    let t0 = Instant::now();
+    let ms = |n: u64| t0 + Duration::from_millis(n);
+    let mut s = ScopeState::new();
+    s.observe(&rule(), limited(1), t0);
+    assert!(s.try_take(&rule(), ms(1000)).is_ok());
+    // The send's answer was lost; a lookup found it 750 ms later.
+    s.observe(&rule(), Signal::Accepted, ms(1750));
+    assert!(s.try_take(&rule(), ms(1760)).is_ok());
+    s.observe(&rule(), limited(1), ms(1770));
+    assert_eq!(
+        s.rate, None,
+        "the pause before the lookup's answer was idle"
+    );
+}
