@@ -10,11 +10,14 @@
 mod alloc;
 mod breakdown;
 mod build;
+mod bulk;
 mod clients;
 mod cpu;
+mod double;
 mod fixtures;
 mod overhead;
 mod paging;
+mod rng;
 mod server;
 mod session;
 mod stats;
@@ -41,12 +44,16 @@ struct Cli {
 /// Which benchmark to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
 enum Command {
-    /// Every benchmark below, in order (about 5 minutes, most of it the cold build).
+    /// Every benchmark below, in order (about 8 minutes: the cold build and bulk are most of it).
     All,
     /// Per-request overhead against plain reqwest.
     Overhead,
-    /// Session sync: requests issued and detection latency per polling policy.
+    /// Session sync: requests issued and detection latency per polling policy, for sessions
+    /// turning online at seeded random moments.
     Session,
+    /// Bulk sending against a rate-limited API double that loses some answers: rate, 429s,
+    /// duplicates and losses per client.
+    Bulk,
     /// Pagination: pages/s and peak heap, streaming versus collecting.
     Paging,
     /// Generation time, generated lines, cold and incremental builds, rebuild isolation.
@@ -68,17 +75,44 @@ struct Args {
     /// Overhead: requests in flight in the concurrent scenarios.
     #[arg(long, global = true, default_value_t = 64)]
     in_flight: usize,
-    /// Session: seconds after the sync at which the session turns online (comma-separated).
-    #[arg(
-        long,
-        global = true,
-        value_delimiter = ',',
-        default_value = "0.5,2,5,15"
-    )]
+    /// Session: also run the earlier fixed-delay table, the session turning online these many
+    /// seconds after the sync (comma-separated, e.g. `0.5,2,5,15`).
+    #[arg(long, global = true, value_delimiter = ',')]
     delays: Vec<f64>,
-    /// Session: waits per policy and delay.
+    /// Session: waits per policy and delay in the fixed-delay table.
     #[arg(long, global = true, default_value_t = 5)]
     session_repeats: usize,
+    /// Session: random trials run for real (each policy waits on each trial).
+    #[arg(long, global = true, default_value_t = 200)]
+    trials: usize,
+    /// Session: the session turns online at a moment uniform in (0, this many seconds).
+    #[arg(long, global = true, default_value_t = 15.0)]
+    within: f64,
+    /// Session: trials of the schedule model.
+    #[arg(long, global = true, default_value_t = 100_000)]
+    model_trials: usize,
+    /// Session: milliseconds between the starts of two waits.
+    #[arg(long, global = true, default_value_t = 5)]
+    stagger_ms: u64,
+    /// Session: `sync_session` timings run for real besides the default, as
+    /// `min:fast_max` seconds (minimum interval and fast-phase maximum; comma-separated).
+    #[arg(long, global = true, value_delimiter = ',', default_value = "1:2")]
+    poll_alternatives: Vec<String>,
+    /// Session and bulk: seed of the random draws (flip moments, dropped answers).
+    #[arg(long, global = true, default_value_t = 20_260_601)]
+    seed: u64,
+    /// Bulk: messages per client.
+    #[arg(long, global = true, default_value_t = 1000)]
+    messages: usize,
+    /// Bulk: R, messages per second per device the double allows.
+    #[arg(long, global = true, default_value_t = 50.0)]
+    rate: f64,
+    /// Bulk: share of stored messages whose answer the double drops.
+    #[arg(long, global = true, default_value_t = 0.03)]
+    drop_fraction: f64,
+    /// Bulk: `send_many` concurrency.
+    #[arg(long, global = true, default_value_t = 8)]
+    bulk_concurrency: usize,
     /// Paging: items in the listing.
     #[arg(long, global = true, default_value_t = 100_000)]
     items: u64,
@@ -103,17 +137,56 @@ impl Args {
         }
     }
 
-    fn session(&self) -> session::Options {
-        session::Options {
-            delays: self
-                .delays
-                .iter()
-                .filter(|d| d.is_finite() && **d >= 0.0 && **d <= 300.0)
-                .map(|d| Duration::from_secs_f64(*d))
-                .collect(),
+    fn session(&self) -> Result<session::Options, String> {
+        let seconds = |d: f64| {
+            (0.0..=300.0)
+                .contains(&d)
+                .then(|| Duration::from_secs_f64(d))
+        };
+        let alternatives = self
+            .poll_alternatives
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| {
+                let parsed = a.split_once(':').and_then(|(min, max)| {
+                    let min = seconds(min.trim().parse().ok()?)?;
+                    let max = seconds(max.trim().parse().ok()?)?;
+                    (!min.is_zero()).then_some((min, max))
+                });
+                parsed.ok_or_else(|| {
+                    format!("--poll-alternatives: {a:?} is not min:fast_max seconds")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(session::Options {
+            trials: self.trials.max(1),
+            within: seconds(self.within)
+                .filter(|w| !w.is_zero())
+                .ok_or("--within must be in (0, 300] seconds")?,
+            seed: self.seed,
+            stagger: Duration::from_millis(self.stagger_ms),
+            alternatives,
+            model_trials: self.model_trials.max(1),
+            delays: self.delays.iter().filter_map(|d| seconds(*d)).collect(),
             repeats: self.session_repeats.max(1),
             timeout: Duration::from_secs(120),
+        })
+    }
+
+    fn bulk(&self) -> Result<bulk::Options, String> {
+        if !(self.rate.is_finite() && self.rate >= 1.0) {
+            return Err("--rate must be at least 1 message per second".to_owned());
         }
+        if !(0.0..1.0).contains(&self.drop_fraction) {
+            return Err("--drop-fraction must be in [0, 1)".to_owned());
+        }
+        Ok(bulk::Options {
+            messages: self.messages.max(1),
+            rate: self.rate,
+            drop_fraction: self.drop_fraction,
+            seed: self.seed,
+            concurrency: self.bulk_concurrency.max(1),
+        })
     }
 
     fn paging(&self) -> paging::Options {
@@ -174,8 +247,18 @@ fn run(command: Command, args: &Args) -> Result<(), String> {
         );
     }
     if all || command == Command::Session {
-        let result = runtime.block_on(session::run(&server, args.session()));
+        let result = match args.session() {
+            Ok(options) => runtime.block_on(session::run(&server, options)),
+            Err(e) => Err(e),
+        };
         section("Session sync", result);
+    }
+    if all || command == Command::Bulk {
+        let result = match args.bulk() {
+            Ok(options) => runtime.block_on(bulk::run(options)),
+            Err(e) => Err(e),
+        };
+        section("Bulk sending against a rate limit", result);
     }
     if all || command == Command::Paging {
         let result = runtime.block_on(paging::run(&server, args.paging()));

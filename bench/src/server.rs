@@ -64,18 +64,13 @@ struct State {
 
 /// A running loopback server. Dropping it stops the server and joins its thread.
 pub struct Server {
-    addr: SocketAddr,
     state: Arc<State>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    loopback: Loopback,
 }
 
 impl Server {
     /// Binds 127.0.0.1 on a free port and starts serving on a new thread.
     pub fn start() -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let state = Arc::new(State {
             device: Bytes::from(
                 fixtures::device(fixtures::DEVICE_ID, "operative", "online").to_string(),
@@ -92,28 +87,23 @@ impl Server {
             requests: AtomicU64::new(0),
             unexpected: AtomicU64::new(0),
         });
-        let (shutdown, stop) = oneshot::channel();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
         let served = state.clone();
-        let thread = std::thread::Builder::new()
-            .name("loopback-server".into())
-            .spawn(move || {
-                crate::alloc::exclude_this_thread();
-                runtime.block_on(serve(listener, served, stop));
-            })?;
-        Ok(Self {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        })
+        let loopback = Loopback::start("loopback-server", move |stream| {
+            let state = served.clone();
+            async move {
+                let service = service_fn(move |req| handle(state.clone(), req));
+                // A client closing its pooled connection at the end of a run is not an error.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            }
+        })?;
+        Ok(Self { state, loopback })
     }
 
     /// The API root to give the clients: `http://127.0.0.1:<port>/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        self.loopback.base_url()
     }
 
     /// Registers `device_id` as a device whose session turns `online` `online_after` the first
@@ -150,7 +140,50 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+/// A hyper 1 listener on 127.0.0.1 (a free port), on its own thread and single-threaded
+/// runtime: each accepted connection (with `TCP_NODELAY`) is handed to `connection` and
+/// spawned. Shared by [`Server`] and [`crate::double::ApiDouble`]; dropping it stops the
+/// accept loop and joins the thread.
+pub struct Loopback {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Loopback {
+    /// Binds, then serves on a new thread called `name` (also used in its error messages).
+    pub fn start<F, Fut>(name: &'static str, connection: F) -> std::io::Result<Self>
+    where
+        F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (shutdown, stop) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                crate::alloc::exclude_this_thread();
+                runtime.block_on(accept_loop(name, listener, connection, stop));
+            })?;
+        Ok(Self {
+            addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// The API root: `http://127.0.0.1:<port>/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+}
+
+impl Drop for Loopback {
     fn drop(&mut self) {
         if let Some(stop) = self.shutdown.take() {
             let _ = stop.send(());
@@ -161,19 +194,19 @@ impl Drop for Server {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-async fn serve(
+async fn accept_loop<F, Fut>(
+    name: &str,
     listener: std::net::TcpListener,
-    state: Arc<State>,
+    connection: F,
     mut stop: oneshot::Receiver<()>,
-) {
+) where
+    F: Fn(tokio::net::TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("loopback server: cannot register the listener: {err}");
+            eprintln!("{name}: cannot register the listener: {err}");
             return;
         }
     };
@@ -183,24 +216,23 @@ async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(err) => {
-                    eprintln!("loopback server: accept failed: {err}");
+                    eprintln!("{name}: accept failed: {err}");
                     continue;
                 }
             },
         };
         let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| handle(state.clone(), req));
-            // A client closing its pooled connection at the end of a run is not an error.
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        tokio::spawn(connection(stream));
     }
 }
 
-fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+/// Locks, ignoring poisoning (a panicked handler leaves nothing half-written that matters).
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A response with a JSON body.
+pub fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
     response.headers_mut().insert(

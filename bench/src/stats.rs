@@ -18,6 +18,24 @@ pub fn median(values: &[f64]) -> Option<f64> {
     })
 }
 
+/// The `q` quantile of `values` (`q` in `[0, 1]`), interpolated linearly between the closest
+/// ranks (so `quantile(v, 0.5)` is [`median`]); `None` when empty.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let rank = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64))
+}
+
+/// The mean of `values`; `None` when empty.
+pub fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
 /// The smallest and largest of `values`.
 pub fn range(values: &[f64]) -> Option<(f64, f64)> {
     let min = values.iter().copied().reduce(f64::min)?;
@@ -100,6 +118,11 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
         assert_eq!(median(&[]), None);
         assert_eq!(range(&[2.0, -1.0, 5.0]), Some((-1.0, 5.0)));
+        assert_eq!(quantile(&[4.0, 1.0, 2.0, 3.0], 0.5), Some(2.5));
+        assert_eq!(quantile(&[3.0, 1.0, 2.0], 1.0), Some(3.0));
+        assert_eq!(quantile(&[0.0, 10.0], 0.9), Some(9.0));
+        assert_eq!(mean(&[1.0, 2.0, 6.0]), Some(3.0));
+        assert_eq!(quantile(&[], 0.5), None);
     }
 
     #[test]
