@@ -116,23 +116,8 @@ pub enum Lookup {
 
 /// A reference no other message has: `sb-` and 32 hex digits (128 random bits).
 pub fn new_reference() -> String {
+    use crate::retry::random_u64;
     format!("sb-{:016x}{:016x}", random_u64(), random_u64())
-}
-
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    // `RandomState` is seeded from the OS once per thread and then stepped: hashing a counter
-    // and the clock with it gives unpredictable, distinct values without a dependency.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    hasher.write_u64(nanos);
-    hasher.finish()
 }
 
 /// What the pipeline reads off a send body.
@@ -187,9 +172,19 @@ pub(crate) fn prepare(request: &mut reqwest::Request) -> Option<SendFacts> {
 /// [`ErrorFacts::outcome_unknown`](crate::ErrorFacts::outcome_unknown), on the wire.
 pub(crate) fn outcome_unknown(outcome: &reqwest::Result<reqwest::Response>) -> bool {
     match outcome {
-        Ok(r) => r.status().is_server_error() && r.status() != 503,
-        Err(e) => !(e.is_connect() || e.is_builder() || e.is_redirect()),
+        Ok(r) => status_leaves_outcome_unknown(r.status()),
+        Err(e) => transport_leaves_outcome_unknown(e),
     }
+}
+
+/// A 5xx other than 503 (which refuses before doing anything) may come after the work.
+pub(crate) fn status_leaves_outcome_unknown(status: reqwest::StatusCode) -> bool {
+    status.is_server_error() && status != reqwest::StatusCode::SERVICE_UNAVAILABLE
+}
+
+/// A transport failure after the connection opened may come after the request went out.
+pub(crate) fn transport_leaves_outcome_unknown(e: &reqwest::Error) -> bool {
+    !(e.is_connect() || e.is_builder() || e.is_redirect())
 }
 
 /// Whether `message` (an element of `GET /messages`) is the send described by `facts`.

@@ -1,12 +1,11 @@
 //! Typed accessors for the facts of a failed call, whichever way it failed.
 
-use std::time::{Duration, SystemTime};
-
-use reqwest::header::RETRY_AFTER;
+use std::time::Duration;
 
 use crate::body::{BodyTooLarge, RAW_BODY_META_KEY, SYNTHESIZED_ERROR_HEADER};
+use crate::delivery::{status_leaves_outcome_unknown, transport_leaves_outcome_unknown};
 use crate::redirect::RedirectRefused;
-use crate::retry::parse_retry_after;
+use crate::retry::retry_after_in;
 use crate::{Error, ResponseValue, types};
 
 /// What a failed call can tell, read through methods instead of headers or JSON keys.
@@ -87,13 +86,8 @@ impl ErrorFacts for ResponseValue<types::ApiError> {
     }
 
     fn outcome_unknown(&self) -> bool {
-        self.status().is_server_error() && self.status() != 503
+        status_leaves_outcome_unknown(self.status())
     }
-}
-
-fn retry_after_in(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    parse_retry_after(value, SystemTime::now())
 }
 
 impl ErrorFacts for Error<types::ApiError> {
@@ -146,10 +140,10 @@ impl ErrorFacts for Error<types::ApiError> {
 
     fn outcome_unknown(&self) -> bool {
         match self {
-            Error::CommunicationError(e) => !(e.is_connect() || e.is_builder() || e.is_redirect()),
+            Error::CommunicationError(e) => transport_leaves_outcome_unknown(e),
             Error::ResponseBodyError(_) => true,
             Error::ErrorResponse(rv) => rv.outcome_unknown(),
-            Error::UnexpectedResponse(r) => r.status().is_server_error() && r.status() != 503,
+            Error::UnexpectedResponse(r) => status_leaves_outcome_unknown(r.status()),
             _ => false,
         }
     }

@@ -202,12 +202,7 @@ pub enum Signal {
 impl Signal {
     /// The signal of a response: its status, `Retry-After` and rate-limit headers.
     pub fn of_response(status: u16, headers: &HeaderMap) -> Self {
-        let retry_after = || {
-            headers
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| crate::retry::parse_retry_after(v, std::time::SystemTime::now()))
-        };
+        let retry_after = || crate::retry::retry_after_in(headers);
         match status {
             429 => Signal::RateLimited {
                 retry_after: retry_after(),

@@ -25,13 +25,12 @@ use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::StatusCode;
-use reqwest::header::RETRY_AFTER;
 use tracing::Instrument;
 
 use crate::body::{self, BodyLimit};
 use crate::delivery::{self, Lookup, SendPolicy};
 use crate::pacing::{PaceStore, Pacing, Rule, Scope, ScopeKind, Signal};
-use crate::retry::{Attempt, Decision, FailureKind, RetryPolicy, jitter, parse_retry_after};
+use crate::retry::{Attempt, Decision, FailureKind, RetryPolicy, jitter, retry_after_in};
 use crate::{Client, generated};
 
 /// What the pipeline knows of an operation beyond what progenitor keeps.
@@ -139,13 +138,7 @@ fn record_lookup(lookup: Lookup) {
 pub fn classify(outcome: &reqwest::Result<reqwest::Response>) -> Option<FailureKind> {
     match outcome {
         Ok(response) => {
-            let retry_after = || {
-                response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()))
-            };
+            let retry_after = || retry_after_in(response.headers());
             match response.status() {
                 StatusCode::TOO_MANY_REQUESTS => Some(FailureKind::RateLimited {
                     retry_after: retry_after(),

@@ -238,15 +238,32 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// A number in `[0, 1)` for jitter, different at every call. Backoff jitter needs spread, not unpredictability, so the
-/// standard library's per-process random hash keys are enough and no RNG crate is needed.
+/// The `Retry-After` of a response's headers, read now (see [`parse_retry_after`]).
+pub(crate) fn retry_after_in(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
+}
+
+/// A number in `[0, 1)` for jitter, different at every call.
 pub fn jitter() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// 64 random bits, different at every call. `RandomState` is seeded from the OS once per thread
+/// and then stepped: hashing a counter and the clock with it gives unpredictable, distinct values
+/// (for jitter and for send references) without an RNG crate.
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+    let nanos = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    hasher.write_u64(nanos);
+    hasher.finish()
 }
 
 #[cfg(test)]
