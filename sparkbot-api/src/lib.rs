@@ -15,6 +15,7 @@
 #[rustfmt::skip]
 mod generated;
 
+mod attempts;
 mod body;
 mod config;
 pub mod country;
@@ -31,6 +32,7 @@ mod scan;
 mod upload;
 mod validate;
 
+pub use attempts::{AttemptRecord, with_attempts};
 pub use body::{BodyTooLarge, DEFAULT_MAX_RESPONSE_BODY};
 pub use config::{
     ApiKey, ClientConfig, ConfigError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
@@ -42,7 +44,7 @@ pub use generated::*;
 pub use operation_name::OperationName;
 pub use pacing::{MemoryPacer, PaceStore, Pacing};
 pub use paging::{PageError, Pages, Paginated};
-pub use pipeline::{AttemptRecord, OperationFacts, Pipeline, classify, with_attempts};
+pub use pipeline::{OperationFacts, Pipeline, classify};
 pub use raw::{RAW_OPERATION_ID, RawRequest};
 pub use redirect::{MAX_REDIRECTS, RedirectRefused};
 pub use retry::{

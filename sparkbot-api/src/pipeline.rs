@@ -18,15 +18,14 @@
 //! Redirects (same origin only, never https to http) and the absent `Referer` are settled when
 //! the HTTP client is built (see [`crate::redirect`]).
 
-use std::cell::RefCell;
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
+use crate::attempts::{AttemptRecord, record, record_lookup, with_attempts};
 use crate::body::{self, BodyLimit};
 use crate::delivery::{self, Lookup, SendPolicy};
 use crate::pacing::{PaceStore, Pacing, Rule, Scope, ScopeKind, Signal};
@@ -77,60 +76,6 @@ pub struct Pipeline {
     /// The API key's scope, named by a fingerprint of the key.
     pub(crate) key_scope: Scope,
     pub(crate) send_policy: SendPolicy,
-}
-
-/// One attempt of a call, as the pipeline saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AttemptRecord {
-    /// 1 for the first attempt.
-    pub number: u32,
-    /// The HTTP status, when a response came back.
-    pub status: Option<u16>,
-    /// How the attempt failed, when it did.
-    pub failure: Option<FailureKind>,
-    /// The wait before the next attempt, when there was one.
-    pub wait: Option<Duration>,
-    /// For a send whose outcome was unknown: what the lookup of its reference found.
-    pub lookup: Option<Lookup>,
-}
-
-tokio::task_local! {
-    static RECORDER: RefCell<Vec<AttemptRecord>>;
-}
-
-/// Runs `call` (any request of this crate) and returns its outcome with the history of its
-/// attempts, so a workflow can report what was tried before it gave up.
-///
-/// ```no_run
-/// # async fn run(client: &sparkbot_api::Client) {
-/// let (result, attempts) = sparkbot_api::with_attempts(client.list_devices().send()).await;
-/// if result.is_err() {
-///     eprintln!("gave up after {} attempt(s)", attempts.len());
-/// }
-/// # }
-/// ```
-pub async fn with_attempts<F: Future>(call: F) -> (F::Output, Vec<AttemptRecord>) {
-    RECORDER
-        .scope(RefCell::new(Vec::new()), async move {
-            let output = call.await;
-            let attempts = RECORDER.with(|r| r.take());
-            (output, attempts)
-        })
-        .await
-}
-
-fn record(entry: AttemptRecord) {
-    // Outside `with_attempts` nobody listens, and that is fine.
-    let _ = RECORDER.try_with(|r| r.borrow_mut().push(entry));
-}
-
-fn record_lookup(lookup: Lookup) {
-    let _ = RECORDER.try_with(|r| {
-        if let Some(last) = r.borrow_mut().last_mut() {
-            last.lookup = Some(lookup);
-        }
-    });
 }
 
 /// How one attempt's outcome looks to the retry policy; `None` when there is nothing to retry
@@ -488,6 +433,8 @@ async fn buffered(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn response(status: u16, retry_after: Option<&str>) -> reqwest::Result<reqwest::Response> {
@@ -537,28 +484,5 @@ mod tests {
         assert!(OperationFacts::of("check_number_exists", &reqwest::Method::POST).idempotent);
         assert!(OperationFacts::of("rawRequest", &reqwest::Method::DELETE).idempotent);
         assert!(!OperationFacts::of("rawRequest", &reqwest::Method::PATCH).idempotent);
-    }
-
-    #[tokio::test]
-    async fn attempts_are_recorded_only_inside_with_attempts() {
-        record(AttemptRecord {
-            number: 1,
-            status: None,
-            failure: None,
-            wait: None,
-            lookup: None,
-        });
-        let ((), attempts) = with_attempts(async {
-            record(AttemptRecord {
-                number: 1,
-                status: Some(503),
-                failure: Some(FailureKind::Unavailable { retry_after: None }),
-                wait: Some(Duration::from_millis(5)),
-                lookup: None,
-            });
-        })
-        .await;
-        assert_eq!(attempts.len(), 1);
-        assert_eq!(attempts[0].status, Some(503));
     }
 }
