@@ -119,18 +119,14 @@ pub fn run(base_url: &str) -> Result<String, String> {
 
     let body_bytes = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
     row(
-        "POST only: `pre` hook limit check: a memchr search of the body for each of the 9 \
-         limited field names (quoted); a text message has none, so no parse",
-        ns_per_call(|| {
-            SEND_MESSAGE_LIMIT_POINTERS
-                .iter()
-                .any(|pointer| mentions_key(&body_bytes, pointer))
-        }),
-        "mirrors `validate::mentions_key`",
+        "POST only: `pre` hook limit check: one pass over the body's strings for the 17 \
+         limited field names; a text message has none, so no parse",
+        ns_per_call(|| mentions_any(&body_bytes, SEND_MESSAGE_LIMIT_POINTERS)),
+        "mirrors `validate::mentions_any`",
     );
     row(
         "POST only: what the check costs when a limited field is present: the body re-parsed \
-         into a `serde_json::Value`, then the 9 pointers looked up",
+         into a `serde_json::Value`, then the 17 pointers looked up",
         ns_per_call(|| {
             let value: Option<serde_json::Value> = serde_json::from_slice(&body_bytes).ok();
             let mut hits = 0usize;
@@ -193,17 +189,25 @@ pub fn run(base_url: &str) -> Result<String, String> {
     Ok(format!("{}\n{}", table.render(), sizes.render()))
 }
 
-/// The body pointers `REQUEST_LIMITS` lists for `send_message` (sparkbot-api's generated code).
-const SEND_MESSAGE_LIMIT_POINTERS: [&str; 9] = [
+/// The body pointers that `REQUEST_LIMITS` lists for `send_message` (17).
+const SEND_MESSAGE_LIMIT_POINTERS: &[&str] = &[
+    "/actions/*/params/keys",
+    "/actions/*/params/labels",
+    "/actions/*/params/metadata",
     "/buttons",
     "/contacts",
+    "/event/latitude",
+    "/event/longitude",
     "/expiration/seconds",
     "/list/sections",
     "/list/sections/*/rows",
     "/location/coordinates",
+    "/location/coordinates/*",
     "/poll/options",
     "/retries",
-    "/duration",
+    "/typing",
+    "/vote/options",
+    "/vote/options/*/id",
 ];
 
 /// What `validate::select` does per pointer: unescape each key, descend, build the location.
@@ -228,20 +232,42 @@ fn lookup(value: &serde_json::Value, pointer: &str) -> usize {
     }
 }
 
-/// What `validate::mentions_key` does: a memchr search for the pointer's first key, then a
-/// check that it stands between quotes.
-fn mentions_key(body: &[u8], pointer: &str) -> bool {
-    let first = pointer
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("");
-    if first.is_empty() || first == "*" || first.contains('~') {
+/// What `validate::mentions_any` does: one pass over the body's JSON strings, each compared
+/// with the first name of every limited pointer.
+fn mentions_any(body: &[u8], pointers: &[&str]) -> bool {
+    fn first<'p>(p: &&'p str) -> &'p str {
+        p.trim_start_matches('/').split('/').next().unwrap_or("")
+    }
+    if pointers
+        .iter()
+        .map(first)
+        .any(|f| f.is_empty() || f == "*" || f.contains('~'))
+    {
         return true;
     }
-    let key = first.as_bytes();
-    memchr::memmem::find_iter(body, key)
-        .any(|at| at > 0 && body[at - 1] == b'"' && body.get(at + key.len()) == Some(&b'"'))
+    let mut rest = body;
+    while let Some(open) = memchr::memchr(b'"', rest) {
+        rest = &rest[open + 1..];
+        let mut at = 0;
+        let close = loop {
+            let Some(found) = rest.get(at..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) else {
+                return false;
+            };
+            if rest[at + found] == b'"' {
+                break at + found;
+            }
+            at += found + 2;
+        };
+        if pointers
+            .iter()
+            .map(first)
+            .any(|f| f.as_bytes() == &rest[..close])
+        {
+            return true;
+        }
+        rest = &rest[close + 1..];
+    }
+    false
 }
 
 /// progenitor's `encode_path`, the function the generated code calls.

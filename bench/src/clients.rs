@@ -103,7 +103,12 @@ pub fn config(base_url: &str) -> Result<ClientConfig, String> {
 
 /// The low-level client, built the documented way.
 pub fn api(base_url: &str) -> Result<sparkbot_api::Client, String> {
-    config(base_url)?.build().map_err(|e| e.to_string())
+    build(config(base_url)?)
+}
+
+/// A client from `config`.
+pub fn build(config: ClientConfig) -> Result<sparkbot_api::Client, String> {
+    config.build().map_err(|e| e.to_string())
 }
 
 /// The workflows on the same client, with its defaults (the default retry policy, no device

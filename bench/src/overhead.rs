@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use sparkbot_api::types;
+use sparkbot_api::{Pacing, RetryPolicy, types};
 
 use crate::clients::{self, Plain};
 use crate::cpu;
@@ -40,6 +40,10 @@ enum Variant {
     /// Diagnostic: plain reqwest whose future carries [`PAD`] more bytes, to isolate the cost
     /// of the SDK futures' size (see the breakdown's future sizes).
     PaddedReqwest,
+    /// Diagnostic: sparkbot-api with pacing off, to isolate what the pacer costs.
+    ApiPacingOff,
+    /// Diagnostic: sparkbot-api with pacing off and no retries (no spare request per attempt).
+    ApiBare,
 }
 
 /// Bytes added to the diagnostic plain-reqwest future: about what sparkbot-extras' `get_device`
@@ -47,13 +51,15 @@ enum Variant {
 const PAD: usize = 5 * 1024;
 
 impl Variant {
-    const ALL: [Variant; 6] = [
+    const ALL: [Variant; 8] = [
         Variant::Reqwest,
         Variant::Api,
         Variant::Extras,
         Variant::ApiDebug,
         Variant::ExtrasDebug,
         Variant::PaddedReqwest,
+        Variant::ApiPacingOff,
+        Variant::ApiBare,
     ];
 
     fn label(self) -> &'static str {
@@ -64,6 +70,8 @@ impl Variant {
             Variant::ApiDebug => "sparkbot-api, DEBUG on",
             Variant::ExtrasDebug => "sparkbot-extras, DEBUG on",
             Variant::PaddedReqwest => "diagnostic: plain reqwest, future 5 KiB larger",
+            Variant::ApiPacingOff => "diagnostic: sparkbot-api, pacing off",
+            Variant::ApiBare => "diagnostic: sparkbot-api, pacing off, no retries",
         }
     }
 
@@ -98,8 +106,21 @@ impl Scenario {
 struct Clients {
     plain: Plain,
     api: sparkbot_api::Client,
+    api_pacing_off: sparkbot_api::Client,
+    api_bare: sparkbot_api::Client,
     extras: sparkbot_extras::SparkBot,
     body: types::SendMessageRequest,
+}
+
+impl Clients {
+    /// The sparkbot-api client a variant calls through.
+    fn api_for(&self, variant: Variant) -> &sparkbot_api::Client {
+        match variant {
+            Variant::ApiPacingOff => &self.api_pacing_off,
+            Variant::ApiBare => &self.api_bare,
+            _ => &self.api,
+        }
+    }
 }
 
 /// `call`, with [`PAD`] bytes held across its await so they live in the future's state.
@@ -173,21 +194,16 @@ async fn run_one(clients: &Clients, variant: Variant, scenario: Scenario) -> Mea
         (Variant::PaddedReqwest, true) => {
             drive(n, k, || padded(clients.plain.send_message(body))).await
         }
-        (Variant::Api | Variant::ApiDebug, false) => {
+        (Variant::Api | Variant::ApiDebug | Variant::ApiPacingOff | Variant::ApiBare, false) => {
+            let api = clients.api_for(variant);
             drive(n, k, || {
-                clients
-                    .api
-                    .get_device()
-                    .device_id(fixtures::DEVICE_ID)
-                    .send()
+                api.get_device().device_id(fixtures::DEVICE_ID).send()
             })
             .await
         }
-        (Variant::Api | Variant::ApiDebug, true) => {
-            drive(n, k, || {
-                clients.api.send_message().body(body.clone()).send()
-            })
-            .await
+        (Variant::Api | Variant::ApiDebug | Variant::ApiPacingOff | Variant::ApiBare, true) => {
+            let api = clients.api_for(variant);
+            drive(n, k, || api.send_message().body(body.clone()).send()).await
         }
         // The ergonomic read: cache off (the default), so every call reaches the server.
         (Variant::Extras | Variant::ExtrasDebug, false) => {
@@ -227,6 +243,12 @@ pub async fn run(base_url: &str, tracing: &Tracing, options: Options) -> Result<
     let clients = Clients {
         plain: Plain::new(base_url)?,
         api: clients::api(base_url)?,
+        api_pacing_off: clients::build(clients::config(base_url)?.with_pacing(Pacing::off()))?,
+        api_bare: clients::build(
+            clients::config(base_url)?
+                .with_pacing(Pacing::off())
+                .with_retry(RetryPolicy::none()),
+        )?,
         extras: clients::extras(base_url)?,
         body: clients::send_body()?,
     };

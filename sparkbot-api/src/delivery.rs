@@ -133,39 +133,115 @@ pub(crate) struct SendFacts {
 /// not a JSON object (nothing to reconcile by).
 pub(crate) fn prepare(request: &mut reqwest::Request) -> Option<SendFacts> {
     let bytes = request.body()?.as_bytes()?;
-    let mut body: Map<String, Value> = serde_json::from_slice(bytes).ok()?;
-    let text = |key: &str, body: &Map<String, Value>| {
-        body.get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
+    // The common case, a body without a reference, costs one pass that skips what it does not
+    // need and a splice; only an odd body (a `reference` that is null or empty, a duplicate
+    // key) is parsed whole and written again.
+    let head = starts_an_object(bytes)
+        .then(|| serde_json::from_slice::<SendHead>(bytes).ok())
+        .flatten();
+    let Some(head) = head.filter(|h| h.reference.is_none() || text(h.reference.as_ref()).is_some())
+    else {
+        return prepare_rewritten(request);
     };
-    let reference = match text("reference", &body) {
+    let reference = match text(head.reference.as_ref()) {
+        Some(r) => r,
+        None => {
+            let r = new_reference();
+            let spliced = with_reference_spliced(bytes, &r)?;
+            set_body(request, spliced);
+            r
+        }
+    };
+    let recipient = [&head.phone, &head.group, &head.channel]
+        .into_iter()
+        .find_map(|v| text(v.as_ref()));
+    Some(SendFacts {
+        reference,
+        device: text(head.device.as_ref()),
+        recipient,
+    })
+}
+
+/// The fields of a send body the pipeline reads; everything else is skipped unparsed.
+#[derive(serde::Deserialize)]
+struct SendHead {
+    /// `Some(Null)` for `"reference": null`, which is there and must not get a twin.
+    #[serde(default, deserialize_with = "present")]
+    reference: Option<Value>,
+    device: Option<Value>,
+    phone: Option<Value>,
+    group: Option<Value>,
+    channel: Option<Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// A field's text, when it is a non-empty string.
+fn text(value: Option<&Value>) -> Option<String> {
+    value
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn starts_an_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// `bytes` (a JSON object with no `reference`) with `"reference":"<reference>"` as its first
+/// member.
+fn with_reference_spliced(bytes: &[u8], reference: &str) -> Option<Vec<u8>> {
+    let open = bytes.iter().position(|b| *b == b'{')?;
+    let (head, rest) = bytes.split_at(open + 1);
+    let empty = rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+    let member = serde_json::to_vec(&serde_json::json!({ "reference": reference })).ok()?;
+    // `member` is `{"reference":"…"}`: its inside goes in.
+    let inside = &member[1..member.len() - 1];
+    let mut out = Vec::with_capacity(bytes.len() + inside.len() + 1);
+    out.extend_from_slice(head);
+    out.extend_from_slice(inside);
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// The slow form of [`prepare`]: the body parsed whole, its reference set, written again.
+fn prepare_rewritten(request: &mut reqwest::Request) -> Option<SendFacts> {
+    let bytes = request.body()?.as_bytes()?;
+    let mut body: Map<String, Value> = serde_json::from_slice(bytes).ok()?;
+    let reference = match text(body.get("reference")) {
         Some(r) => r,
         None => {
             let r = new_reference();
             body.insert("reference".into(), Value::String(r.clone()));
-            let bytes = serde_json::to_vec(&body).ok()?;
-            if request
-                .headers()
-                .contains_key(reqwest::header::CONTENT_LENGTH)
-            {
-                request
-                    .headers_mut()
-                    .insert(reqwest::header::CONTENT_LENGTH, bytes.len().into());
-            }
-            *request.body_mut() = Some(bytes.into());
+            set_body(request, serde_json::to_vec(&body).ok()?);
             r
         }
     };
     let recipient = ["phone", "group", "channel"]
         .iter()
-        .find_map(|k| text(k, &body));
+        .find_map(|k| text(body.get(*k)));
     Some(SendFacts {
         reference,
-        device: text("device", &body),
+        device: text(body.get("device")),
         recipient,
     })
+}
+
+fn set_body(request: &mut reqwest::Request, bytes: Vec<u8>) {
+    if request
+        .headers()
+        .contains_key(reqwest::header::CONTENT_LENGTH)
+    {
+        request
+            .headers_mut()
+            .insert(reqwest::header::CONTENT_LENGTH, bytes.len().into());
+    }
+    *request.body_mut() = Some(bytes.into());
 }
 
 /// Whether the server may have acted on a request that failed: the rule of
@@ -363,6 +439,62 @@ mod tests {
         assert_eq!(facts.reference, "order-7");
         assert_eq!(facts.recipient.as_deref(), Some("123@g.us"));
         assert_eq!(facts.device, None);
+    }
+
+    fn raw_request(body: &str) -> reqwest::Request {
+        reqwest::Client::new()
+            .post("http://localhost/v1/messages")
+            .header("content-length", body.len())
+            .body(body.to_owned())
+            .build()
+            .unwrap()
+    }
+
+    fn sent(req: &reqwest::Request) -> Value {
+        serde_json::from_slice(req.body().unwrap().as_bytes().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_reference_that_is_null_empty_or_not_text_is_replaced_not_doubled() {
+        for body in [
+            r#"{"reference": null, "phone": "+447911123456"}"#,
+            r#"{"reference": "", "phone": "+447911123456"}"#,
+            r#"{"reference": 7, "phone": "+447911123456"}"#,
+            r#"{"phone": "+1", "reference": "x", "reference": ""}"#,
+        ] {
+            let mut req = raw_request(body);
+            let facts = prepare(&mut req).unwrap();
+            assert!(facts.reference.starts_with("sb-"), "{body}");
+            let bytes = req.body().unwrap().as_bytes().unwrap();
+            let text = std::str::from_utf8(bytes).unwrap();
+            assert_eq!(text.matches("\"reference\"").count(), 1, "{text}");
+            assert_eq!(sent(&req)["reference"], json!(facts.reference));
+            let length = req.headers()["content-length"].to_str().unwrap();
+            assert_eq!(length, bytes.len().to_string());
+        }
+    }
+
+    #[test]
+    fn the_reference_is_spliced_into_any_object_layout() {
+        for body in [
+            "{}",
+            "  { }",
+            "\n{\"phone\":\"+447911123456\",\"message\":\"a \\\"reference\\\" in text\"}",
+            r#"{"message": {"nested": {"reference": "not this one"}}, "phone": "+1"}"#,
+        ] {
+            let mut req = raw_request(body);
+            let facts = prepare(&mut req).unwrap();
+            let before: Value = serde_json::from_str(body).unwrap();
+            let mut after = sent(&req);
+            assert_eq!(after["reference"], json!(facts.reference), "{body}");
+            after.as_object_mut().unwrap().remove("reference");
+            assert_eq!(after, before, "{body}");
+            let length = req.headers()["content-length"].to_str().unwrap();
+            assert_eq!(
+                length,
+                req.body().unwrap().as_bytes().unwrap().len().to_string()
+            );
+        }
     }
 
     #[test]
