@@ -30,6 +30,9 @@ tokio::task_local! {
 /// Runs `call` (any request of this crate) and returns its outcome with the history of its
 /// attempts, so a workflow can report what was tried before it gave up.
 ///
+/// Scopes nest: the attempts seen by an inner `with_attempts` (a workflow that keeps them for
+/// its error, say) are also part of the history of the outer one.
+///
 /// ```no_run
 /// # async fn run(client: &sparkbot_api::Client) {
 /// let (result, attempts) = sparkbot_api::with_attempts(client.list_devices().send()).await;
@@ -39,6 +42,14 @@ tokio::task_local! {
 /// # }
 /// ```
 pub async fn with_attempts<F: Future>(call: F) -> (F::Output, Vec<AttemptRecord>) {
+    let (output, attempts) = with_own_attempts(call).await;
+    let _ = RECORDER.try_with(|outer| outer.borrow_mut().extend(attempts.iter().cloned()));
+    (output, attempts)
+}
+
+/// [`with_attempts`] whose attempts stay its own: the lookups of a send are not attempts of
+/// the send.
+pub(crate) async fn with_own_attempts<F: Future>(call: F) -> (F::Output, Vec<AttemptRecord>) {
     RECORDER
         .scope(RefCell::new(Vec::new()), async move {
             let output = call.await;
@@ -86,5 +97,30 @@ mod tests {
         .await;
         assert_eq!(attempts.len(), 1);
         assert_eq!(attempts[0].status, Some(503));
+    }
+
+    fn entry(status: u16) -> AttemptRecord {
+        AttemptRecord {
+            number: 1,
+            status: Some(status),
+            failure: None,
+            wait: None,
+            lookup: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn nested_scopes_pass_their_attempts_out_but_own_ones_do_not() {
+        let ((), outer) = with_attempts(async {
+            record(entry(500));
+            let ((), inner) = with_attempts(async { record(entry(502)) }).await;
+            assert_eq!(inner, [entry(502)]);
+            let ((), own) = with_own_attempts(async { record(entry(404)) }).await;
+            assert_eq!(own, [entry(404)]);
+            record(entry(200));
+        })
+        .await;
+        let statuses: Vec<_> = outer.iter().map(|a| a.status).collect();
+        assert_eq!(statuses, [Some(500), Some(502), Some(200)]);
     }
 }

@@ -25,7 +25,7 @@ use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::StatusCode;
 use tracing::Instrument;
 
-use crate::attempts::{AttemptRecord, record, record_lookup, with_attempts};
+use crate::attempts::{AttemptRecord, record, record_lookup, with_own_attempts};
 use crate::body::{self, BodyLimit};
 use crate::delivery::{self, Lookup, SendPolicy};
 use crate::pacing::{PaceStore, Pacing, Rule, Scope, ScopeKind, Signal};
@@ -164,7 +164,7 @@ impl Client {
                 return outcome;
             }
             // The lookups keep their own history: the send's attempts stay the send's.
-            let (lookup, _) = with_attempts(self.look_up_send(&send, &policy)).await;
+            let (lookup, _) = with_own_attempts(self.look_up_send(&send, &policy)).await;
             match lookup {
                 Ok(message) => {
                     record_lookup(Lookup::Found);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sparkbot_api::types::{self, ApiError, Device};
 use sparkbot_api::{Client, ResponseValue};
 
+use crate::call;
 use crate::error::Error;
 use crate::lookup::{DeviceCache, DeviceKey};
 use crate::paging::{PageRequest, PageStream, Paging, paginate};
@@ -117,14 +118,10 @@ impl SparkBot {
         let api = self.inner.api.clone();
         let fetch = Arc::new(fetch);
         paginate(paging, move |page| {
-            // Boxed: a generated call's future is several KB, and keeping it inline in the
-            // stream's state made every page measurably slower under load.
-            let call = Box::pin(fetch(api.clone(), page));
-            async move {
-                call.await
-                    .map(ResponseValue::into_inner)
-                    .map_err(Error::from)
-            }
+            // Boxed (by `call::request`): a generated call's future is several KB, and keeping
+            // it inline in the stream's state made every page measurably slower under load.
+            let call = call::request(fetch(api.clone(), page));
+            async move { call.await.map(ResponseValue::into_inner) }
         })
     }
 
@@ -133,10 +130,10 @@ impl SparkBot {
     pub(crate) async fn get_device_fresh(&self, id: &types::DeviceId) -> Result<Device, Error> {
         // The id is already validated: handing the typed value to the builder skips a second
         // pattern match on every read.
-        let call = Box::pin(self.api().get_device().device_id(id.clone()).send());
-        call.await
+        call::request(self.api().get_device().device_id(id.clone()).send())
+            .await
             .map(ResponseValue::into_inner)
-            .map_err(|e| Error::from(e).for_device(id))
+            .map_err(|e| e.for_device(id))
     }
 
     /// Parses a device id given as text, naming it in the error.
@@ -220,9 +217,9 @@ impl SparkBot {
         body: types::SendMessageRequest,
         reference: &str,
     ) -> Result<types::Message, Error> {
-        let call = Box::pin(self.api().send_message().body(body).send());
-        call.await
+        call::send(self.api().send_message().body(body).send())
+            .await
             .map(ResponseValue::into_inner)
-            .map_err(|e| Error::from_send(e).with_reference(reference))
+            .map_err(|e| e.with_reference(reference))
     }
 }

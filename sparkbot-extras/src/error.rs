@@ -1,21 +1,25 @@
 //! One error type for everything the extras do, sorted by what the caller should do next.
 //!
 //! Every low-level failure (`sparkbot_api::Error<ApiError>`) is mapped here by HTTP status and
-//! `errorCode`. The raw status and body stay reachable through [`ApiFailure`]. No variant holds
-//! request headers, so the API key (sent as the `Token` header) can never appear in an error.
+//! `errorCode`. The raw status and body stay reachable through [`ApiFailure`], a transport
+//! failure's cause through [`TransportFailure`], and the attempts of the failed request through
+//! [`Error::attempts`]. No variant holds request headers, so the API key (sent as the `Token`
+//! header) can never appear in an error.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use sparkbot_api::types::{self, ApiError};
-use sparkbot_api::{ErrorFacts, FailureKind};
+use sparkbot_api::{AttemptRecord, ErrorFacts, FailureKind};
 
 use crate::session::{DeviceState, RequiredAction};
 
 mod failure;
+mod transport;
 
 pub use failure::{ApiFailure, FieldError};
 use failure::{fields_suffix, snippet};
+pub use transport::TransportFailure;
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -124,12 +128,12 @@ pub enum Error {
     Api(ApiFailure),
 
     /// The request did not complete within the configured timeout.
-    #[error("request timed out: {}", causes(.0))]
-    Timeout(#[source] reqwest::Error),
+    #[error("request timed out: {}", causes(.0.reqwest_error()))]
+    Timeout(#[source] TransportFailure),
 
     /// The connection failed (refused, reset, DNS, TLS…); the message names the cause.
-    #[error("transport error: {}", causes(.0))]
-    Transport(#[source] reqwest::Error),
+    #[error("transport error: {}", causes(.0.reqwest_error()))]
+    Transport(#[source] TransportFailure),
 
     /// A request that creates something (a message above all) failed in a way that leaves its
     /// outcome unknown: a timeout, a connection lost after the request went out, a 5xx. It may
@@ -156,6 +160,8 @@ pub enum Error {
         /// What the decoder objected to.
         #[source]
         source: serde_json::Error,
+        /// The attempts of the request (see [`Error::attempts`]).
+        attempts: Vec<AttemptRecord>,
     },
 
     /// A status the API description does not list (such as a redirect).
@@ -163,6 +169,8 @@ pub enum Error {
     UnexpectedStatus {
         /// The status.
         status: u16,
+        /// The attempts of the request (see [`Error::attempts`]).
+        attempts: Vec<AttemptRecord>,
     },
 
     /// The device's session needs a person (scan a QR code, close WhatsApp elsewhere, pay…).
@@ -349,8 +357,72 @@ impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::UnexpectedStatus { status } => Some(*status),
+            Error::UnexpectedStatus { status, .. } => Some(*status),
             _ => self.api_failure().map(ApiFailure::status),
+        }
+    }
+
+    /// The attempts of the request whose failure this is, in order: each one's number, status,
+    /// [`FailureKind`], the wait before the next, and for a send whose outcome was unknown what
+    /// the lookup of its reference found. The last one is the failure reported.
+    ///
+    /// Every request the workflows send fills it, so it is non-empty whenever a request was
+    /// sent: the status-based variants keep it in their [`ApiFailure`], [`Error::Timeout`] and
+    /// [`Error::Transport`] in their [`TransportFailure`], [`Error::Decode`] and
+    /// [`Error::UnexpectedStatus`] in their `attempts` field. [`Error::OutcomeUnknown`] gives
+    /// those of its `source`, [`Error::SessionSyncFailed`] those of its `error` and
+    /// [`Error::SessionTimedOut`] those of its `last_error`. A failed page of
+    /// [`SparkBot::devices_stream`](crate::SparkBot::devices_stream) carries those of its
+    /// request, one of [`SparkBot::paginate`](crate::SparkBot::paginate) those of every call
+    /// the fetcher made for that page, and a [`Download`](crate::Download) whose body fails
+    /// those of its request.
+    ///
+    /// Empty for errors raised before any I/O ([`Error::InvalidInput`], [`Error::Config`],
+    /// [`Error::Io`]), for those that are no request's failure (a device missing from the
+    /// listing or ambiguous, [`Error::SessionNeedsAction`], [`Error::RepeatedPage`],
+    /// [`Error::TooManyPages`], [`Error::Other`]), and for an error converted with `From` from
+    /// a `sparkbot_api` error, such as `map_err(Error::from)` on a call of
+    /// [`SparkBot::api`](crate::SparkBot::api) or on a list builder's `stream()`: the history
+    /// is recorded only inside [`sparkbot_api::with_attempts`], which the conversion does not
+    /// see.
+    pub fn attempts(&self) -> &[AttemptRecord] {
+        match self {
+            Error::Timeout(t) | Error::Transport(t) => t.attempts(),
+            Error::Decode { attempts, .. } | Error::UnexpectedStatus { attempts, .. } => attempts,
+            Error::OutcomeUnknown { source, .. } => source.attempts(),
+            Error::SessionSyncFailed { error, .. } => error.attempts(),
+            Error::SessionTimedOut { last_error, .. } => {
+                last_error.as_deref().map_or(&[], Error::attempts)
+            }
+            other => other.api_failure().map_or(&[], ApiFailure::attempts),
+        }
+    }
+
+    /// The same error with the attempts of the request that failed (see [`Error::attempts`]);
+    /// an error with nowhere to keep them is returned as it is.
+    pub(crate) fn with_attempts(mut self, attempts: Vec<AttemptRecord>) -> Self {
+        self.set_attempts(attempts);
+        self
+    }
+
+    fn set_attempts(&mut self, attempts: Vec<AttemptRecord>) {
+        match self {
+            Error::Timeout(t) | Error::Transport(t) => t.set_attempts(attempts),
+            Error::Decode { attempts: kept, .. }
+            | Error::UnexpectedStatus { attempts: kept, .. } => *kept = attempts,
+            Error::OutcomeUnknown { source, .. } => source.set_attempts(attempts),
+            Error::Unauthorized(f)
+            | Error::Forbidden(f)
+            | Error::NotFound(f)
+            | Error::Conflict(f)
+            | Error::Server(f)
+            | Error::Api(f)
+            | Error::RateLimited { response: f, .. }
+            | Error::Validation { response: f }
+            | Error::DeviceNotFound {
+                response: Some(f), ..
+            } => f.set_attempts(attempts),
+            _ => {}
         }
     }
 
@@ -394,7 +466,7 @@ impl Error {
             Error::Timeout(_) => FailureKind::Timeout,
             Error::Transport(e) if e.is_connect() => FailureKind::Connect,
             Error::Transport(_) => FailureKind::Transport,
-            Error::UnexpectedStatus { status } => FailureKind::Status(*status),
+            Error::UnexpectedStatus { status, .. } => FailureKind::Status(*status),
             other => match other.api_failure() {
                 Some(f) if f.status() == 503 => FailureKind::Unavailable {
                     retry_after: f.retry_after(),
@@ -408,9 +480,9 @@ impl Error {
 
 fn from_reqwest(e: reqwest::Error) -> Error {
     if e.is_timeout() {
-        Error::Timeout(e)
+        Error::Timeout(TransportFailure::new(e))
     } else {
-        Error::Transport(e)
+        Error::Transport(TransportFailure::new(e))
     }
 }
 
@@ -424,13 +496,20 @@ impl From<sparkbot_api::Error<ApiError>> for Error {
                 from_reqwest(e)
             }
             E::ErrorResponse(response) => Error::from_failure(ApiFailure::from_response(&response)),
-            E::InvalidResponsePayload(body, source) => Error::Decode { body, source },
+            E::InvalidResponsePayload(body, source) => Error::Decode {
+                body,
+                source,
+                attempts: Vec::new(),
+            },
             E::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 if status >= 400 {
                     Error::from_failure(ApiFailure::from_status(status, retry_after))
                 } else {
-                    Error::UnexpectedStatus { status }
+                    Error::UnexpectedStatus {
+                        status,
+                        attempts: Vec::new(),
+                    }
                 }
             }
             E::Custom(message) => Error::Other(message),

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod bulk;
+mod call;
 mod client;
 mod error;
 mod lookup;
@@ -19,7 +20,7 @@ pub mod webhook;
 pub use axum;
 pub use bulk::{BulkItem, BulkMessage, BulkReport, ItemOutcome, SendMany, SkipReason, StopCause};
 pub use client::SparkBot;
-pub use error::{ApiFailure, Error, FieldError, Result};
+pub use error::{ApiFailure, Error, FieldError, Result, TransportFailure};
 pub use lookup::{DeviceFilter, DeviceKey};
 pub use media::{Download, FileSource, Upload, UploadOutcome};
 pub use paging::{PageRequest, PageStream, Paging};

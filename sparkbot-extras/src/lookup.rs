@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use sparkbot_api::types::{Device, DeviceStatusFilter, SessionStatusFilter};
 use tokio::time::Instant;
 
+use crate::call;
 use crate::client::SparkBot;
 use crate::error::Error;
 use crate::phone::E164;
@@ -244,7 +245,7 @@ impl SparkBot {
         if let Some(search) = filter.search {
             request = request.search(search);
         }
-        request.stream().map_err(Error::from).boxed()
+        call::pages(request.stream()).boxed()
     }
 
     /// Lists every device matching `filter`. An unfiltered listing is served from the device

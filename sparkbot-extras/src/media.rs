@@ -14,6 +14,7 @@ use sparkbot_api::ResponseValue;
 use sparkbot_api::types::{self, MediaFormat};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
+use crate::call;
 use crate::client::SparkBot;
 use crate::error::{ApiFailure, Error};
 use crate::lookup::DeviceKey;
@@ -229,7 +230,8 @@ impl SparkBot {
     /// Downloads from a link the API handed out, such as an inbound message's
     /// `media.links.download` (`/v1/chat/{device}/files/{file}/download`), as a stream.
     pub async fn download_link(&self, link: &str) -> Result<Download, Error> {
-        let response = self.api().download_path(link).await?;
+        let (response, attempts) =
+            call::recorded(self.api().download_path(link), Error::from).await?;
         let header = |name| {
             response
                 .headers()
@@ -246,7 +248,12 @@ impl SparkBot {
             content_type,
             content_length,
             filename,
-            stream: response.into_inner_stream().map_err(Error::from).boxed(),
+            // A body failing on the way is a failure of the same request: it carries the
+            // request's attempts too.
+            stream: response
+                .into_inner_stream()
+                .map_err(move |e| Error::from(e).with_attempts(attempts.clone()))
+                .boxed(),
         })
     }
 }
@@ -305,13 +312,14 @@ impl Upload<'_> {
         };
         let parts = &parts;
         let result = match source {
-            FileSource::Bytes { data, filename } => parts
-                .apply(bot.api().upload_file_multipart())
-                .bytes(data, filename)
-                .send()
-                .await
-                .map(ResponseValue::into_inner)
-                .map_err(Error::from_send),
+            FileSource::Bytes { data, filename } => call::send(
+                parts
+                    .apply(bot.api().upload_file_multipart())
+                    .bytes(data, filename)
+                    .send(),
+            )
+            .await
+            .map(ResponseValue::into_inner),
             FileSource::Path(path) => {
                 let filename = path
                     .file_name()
@@ -322,13 +330,14 @@ impl Upload<'_> {
                 let length = tokio::fs::metadata(&path).await?.len();
                 let file = tokio::fs::File::open(&path).await?;
                 let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-                parts
-                    .apply(bot.api().upload_file_multipart())
-                    .stream(body, Some(length), filename)
-                    .send()
-                    .await
-                    .map(ResponseValue::into_inner)
-                    .map_err(Error::from_send)
+                call::send(
+                    parts
+                        .apply(bot.api().upload_file_multipart())
+                        .stream(body, Some(length), filename)
+                        .send(),
+                )
+                .await
+                .map(ResponseValue::into_inner)
             }
             FileSource::Reader {
                 reader,
@@ -336,13 +345,14 @@ impl Upload<'_> {
                 length,
             } => {
                 let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader));
-                parts
-                    .apply(bot.api().upload_file_multipart())
-                    .stream(body, length, filename)
-                    .send()
-                    .await
-                    .map(ResponseValue::into_inner)
-                    .map_err(Error::from_send)
+                call::send(
+                    parts
+                        .apply(bot.api().upload_file_multipart())
+                        .stream(body, length, filename)
+                        .send(),
+                )
+                .await
+                .map(ResponseValue::into_inner)
             }
         };
         match result {

@@ -29,6 +29,7 @@ use sparkbot_api::types::{self, Device};
 use sparkbot_api::{Client, RetryPolicy};
 use tokio::time::Instant;
 
+use crate::call;
 use crate::client::SparkBot;
 use crate::error::Error;
 use crate::lookup::DeviceKey;
@@ -72,16 +73,16 @@ impl SessionApi for Http<'_> {
     fn trigger_sync(&self, device_id: &str) -> impl Future<Output = Result<(), Error>> + Send {
         let id = device_id.to_owned();
         async move {
-            let call = Box::pin(
+            call::request(
                 self.bot
                     .api()
                     .sync_device_session()
                     .device_id(id.clone())
                     .send(),
-            );
-            call.await
-                .map(drop)
-                .map_err(|e| Error::from(e).for_device(&id))
+            )
+            .await
+            .map(drop)
+            .map_err(|e| e.for_device(&id))
         }
     }
 
@@ -89,12 +90,13 @@ impl SessionApi for Http<'_> {
         let id = SparkBot::parse_device_id(device_id);
         async move {
             let id: types::DeviceId = id?;
-            // Boxed: a generated call's future is large, and this one is polled every poll.
-            let call = Box::pin(self.reads.get_device().device_id(id.clone()).send());
-            call.await
+            // Boxed (by `call::request`): a generated call's future is large, and this one is
+            // polled every poll.
+            call::request(self.reads.get_device().device_id(id.clone()).send())
+                .await
                 .map(sparkbot_api::ResponseValue::into_inner)
                 // A 404 that is not the API's JSON (a wrong base URL) stays `NotFound`.
-                .map_err(|e| Error::from(e).for_device(&id))
+                .map_err(|e| e.for_device(&id))
         }
     }
 }

@@ -46,6 +46,7 @@ use futures::TryStreamExt;
 use sparkbot_api::ResponseValue;
 use sparkbot_api::types::{self, WebhookEventName};
 
+use crate::call;
 use crate::client::SparkBot;
 use crate::error::Error;
 use crate::lookup::DeviceKey;
@@ -369,7 +370,7 @@ impl Wanted {
     /// Lists every webhook and picks the one for this URL (and device): the first whose
     /// events already match, else the first listed.
     async fn lookup(&self, bot: &SparkBot) -> Result<Option<types::Webhook>, Error> {
-        let mut pages = bot.api().list_webhooks().stream().map_err(Error::from);
+        let mut pages = std::pin::pin!(call::pages(bot.api().list_webhooks().stream()));
         let mut first = None;
         while let Some(hook) = pages.try_next().await? {
             if !self.is_for(&hook) {
@@ -424,8 +425,9 @@ impl Wanted {
         };
         // A whole-state update: repeating it is harmless, so a failure is the plain error
         // (a timeout stays `Timeout`, transient), not `OutcomeUnknown`.
-        let call = Box::pin(bot.api().update_webhook().webhook_id(id).body(body).send());
-        let webhook = call.await.map(ResponseValue::into_inner)?;
+        let webhook = call::request(bot.api().update_webhook().webhook_id(id).body(body).send())
+            .await
+            .map(ResponseValue::into_inner)?;
         Ok(EnsuredWebhook {
             webhook,
             change: WebhookChange::Updated,
@@ -439,10 +441,9 @@ impl Wanted {
             name: self.name.clone(),
             url: self.url.clone(),
         };
-        let call = Box::pin(bot.api().create_webhook().body(body).send());
-        call.await
+        call::send(bot.api().create_webhook().body(body).send())
+            .await
             .map(ResponseValue::into_inner)
-            .map_err(Error::from_send)
     }
 }
 

@@ -14,6 +14,7 @@ mod coverage;
 mod delivery;
 mod departments;
 mod e2e_webhook;
+mod error_attempts;
 mod errors;
 mod extras_client;
 mod extras_media;

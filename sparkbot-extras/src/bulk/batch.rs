@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::journal::{Entry, Journal};
 use super::report::{BulkItem, BulkMessage, ItemOutcome, ItemReport, SkipReason, StopCause};
+use crate::call;
 use crate::client::SparkBot;
 use crate::error::Error;
 use crate::phone::E164;
@@ -247,8 +248,7 @@ impl SparkBot {
         device: &types::DeviceId,
     ) -> Result<Option<Option<String>>, Error> {
         let device = device.to_string();
-        let call = Box::pin(self.api().find_sent_message(reference, Some(&device)));
-        let found = call.await.map_err(Error::from)?;
+        let found = call::request(self.api().find_sent_message(reference, Some(&device))).await?;
         Ok(found.map(|m| m.id))
     }
 }

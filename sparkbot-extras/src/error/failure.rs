@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use sparkbot_api::types::ApiError;
-use sparkbot_api::{ErrorFacts, ResponseValue};
+use sparkbot_api::{AttemptRecord, ErrorFacts, ResponseValue};
 
 /// One field-level problem reported in the API's `errors` array.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,9 +29,10 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// An error response as the API sent it: status, `errorCode`, message, details and raw body.
+/// An error response as the API sent it: status, `errorCode`, message, details and raw body,
+/// with the attempts of the request that ended in it ([`ApiFailure::attempts`]).
 ///
-/// Boxed inside so that [`Error`] stays small on the happy path.
+/// Boxed inside so that [`Error`](crate::Error) stays small on the happy path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiFailure(Box<FailureData>);
 
@@ -45,6 +46,7 @@ struct FailureData {
     retry_after: Option<Duration>,
     body: String,
     json_body: bool,
+    attempts: Vec<AttemptRecord>,
 }
 
 impl ApiFailure {
@@ -85,6 +87,7 @@ impl ApiFailure {
             retry_after,
             body,
             json_body: !synthesized,
+            attempts: Vec::new(),
         }))
     }
 
@@ -99,6 +102,7 @@ impl ApiFailure {
             retry_after,
             body: String::new(),
             json_body: false,
+            attempts: Vec::new(),
         }))
     }
 
@@ -148,6 +152,17 @@ impl ApiFailure {
     /// Whether the body was the API's JSON error (`false` for HTML pages and the like).
     pub fn is_json(&self) -> bool {
         self.0.json_body
+    }
+
+    /// The attempts of the request, in order, the last one being the response kept here (see
+    /// [`Error::attempts`](crate::Error::attempts)); empty for a failure built by hand with
+    /// [`ApiFailure::from_response`] or [`ApiFailure::from_status`].
+    pub fn attempts(&self) -> &[AttemptRecord] {
+        &self.0.attempts
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: Vec<AttemptRecord>) {
+        self.0.attempts = attempts;
     }
 }
 

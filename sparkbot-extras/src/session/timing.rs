@@ -15,6 +15,7 @@ pub(crate) fn is_passing_fault(error: &Error) -> bool {
         Error::Server(_) | Error::RateLimited { .. } | Error::Timeout(_) => true,
         Error::Api(failure) => failure.status() == 408,
         Error::Transport(e) => {
+            let e = e.reqwest_error();
             !(e.is_builder()
                 || e.is_redirect()
                 || caused_by::<sparkbot_api::RedirectRefused>(e)
