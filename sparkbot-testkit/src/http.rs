@@ -15,6 +15,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::answer::Answer;
+
 /// Returned by a handler to close the connection without answering.
 #[derive(Debug)]
 pub(crate) struct Dropped;
@@ -30,32 +32,31 @@ impl std::error::Error for Dropped {}
 /// A response to build.
 pub(crate) struct Reply {
     pub(crate) status: u16,
-    pub(crate) content_type: &'static str,
-    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Names in lower case; `content-type` among them. Set in order, the last value of a
+    /// name wins.
+    pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Bytes,
 }
 
 impl Reply {
-    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
+    pub(crate) fn with_body(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
         Self {
             status,
-            content_type: "application/json; charset=utf-8",
-            headers: Vec::new(),
-            body: Bytes::from(value.to_string()),
+            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            body: body.into(),
         }
+    }
+
+    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Self {
+        Self::with_body(status, "application/json; charset=utf-8", value.to_string())
     }
 
     pub(crate) fn empty(status: u16) -> Self {
-        Self {
-            status,
-            content_type: "text/plain",
-            headers: Vec::new(),
-            body: Bytes::new(),
-        }
+        Self::with_body(status, "text/plain", Bytes::new())
     }
 
-    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
+    pub(crate) fn with_header(mut self, name: &str, value: String) -> Self {
+        self.headers.push((name.to_owned(), value));
         self
     }
 
@@ -64,16 +65,28 @@ impl Reply {
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
-        headers.insert(
-            hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static(self.content_type),
-        );
         for (name, value) in self.headers {
-            if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            if let (Ok(name), Ok(value)) = (
+                hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                hyper::header::HeaderValue::from_str(&value),
+            ) {
                 headers.insert(name, value);
             }
         }
         response
+    }
+}
+
+impl From<&Answer> for Reply {
+    fn from(answer: &Answer) -> Self {
+        Self {
+            status: answer.status(),
+            headers: answer
+                .headers()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect(),
+            body: Bytes::copy_from_slice(answer.body_bytes()),
+        }
     }
 }
 

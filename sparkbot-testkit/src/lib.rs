@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod answer;
 mod builder;
 mod fault;
 mod http;
@@ -34,6 +35,7 @@ use sparkbot_api::types;
 use sparkbot_api::{ApiKey, Client, ClientConfig};
 use tokio::sync::{Notify, watch};
 
+pub use answer::Answer;
 pub use builder::SimulatorBuilder;
 pub use fault::{Fault, FaultKind};
 pub use model::{Clock, Delivery, RequestRecord, SimDevice, StoredMessage, StoredWebhook};
@@ -418,14 +420,54 @@ impl Simulator {
 
     // ---- faults and requests ------------------------------------------------------------
 
-    /// Injects a fault for the next requests it matches.
+    /// Injects a fault for the next requests it matches (after the faults injected before it).
     pub fn inject(&self, fault: Fault) {
         self.inner.lock().faults.push(fault);
     }
 
-    /// The faults not used up yet.
+    /// Scripts a route: the next requests with this method whose API path is the route
+    /// template `route` (`"/devices/{id}"`: see [`Fault::route`]) meet `faults` in order, one
+    /// request each (or [`times`](Fault::times) requests each), and once they are used up
+    /// the simulator's own model answers that route again.
+    ///
+    /// Each fault's own method and path are replaced by these, and the faults are injected
+    /// after those injected before, as [`inject`](Simulator::inject) does. A step of the
+    /// script can be any fault: an [`Answer`] of your own (any status, headers such as
+    /// `Retry-After`, a JSON or HTML body), a [`hang`](Fault::hang), a
+    /// [`drop`](Fault::drop_before), a 5xx after the work…
+    ///
+    /// ```no_run
+    /// # async fn run(sim: &sparkbot_testkit::Simulator) {
+    /// use sparkbot_testkit::{Answer, Fault};
+    /// // Three bad reads of a device, then its real state.
+    /// sim.inject_sequence("GET", "/devices/{id}", [
+    ///     Fault::drop_before(),
+    ///     Fault::answer(Answer::new(502).html("<html>Bad Gateway</html>")),
+    ///     Fault::hang(),
+    /// ]);
+    /// # }
+    /// ```
+    pub fn inject_sequence(
+        &self,
+        method: &str,
+        route: &str,
+        faults: impl IntoIterator<Item = Fault>,
+    ) {
+        let faults: Vec<Fault> = faults
+            .into_iter()
+            .map(|fault| fault.on_route(method, route))
+            .collect();
+        self.inner.lock().faults.extend(faults);
+    }
+
+    /// The faults not used up yet, in the order they apply.
     pub fn pending_faults(&self) -> Vec<Fault> {
         self.inner.lock().faults.clone()
+    }
+
+    /// Forgets every fault not used up yet: every request is served by the model again.
+    pub fn clear_faults(&self) {
+        self.inner.lock().faults.clear();
     }
 
     /// Every request that arrived, oldest first (failed authentication and faults
@@ -443,6 +485,28 @@ impl Simulator {
             .iter()
             .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.starts_with(path_prefix))
             .count()
+    }
+
+    /// The requests with this method (any case) whose API path is the route template `route`
+    /// (`"/devices/{id}"` counts the reads of a device, not its `/sync`: see
+    /// [`Fault::route`]), oldest first.
+    pub fn requests_on(&self, method: &str, route: &str) -> Vec<RequestRecord> {
+        let route = fault::api_path(route);
+        self.inner
+            .lock()
+            .requests
+            .iter()
+            .filter(|r| {
+                r.method.eq_ignore_ascii_case(method) && fault::route_matches(&route, &r.path)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// How many requests with this method (any case) arrived whose API path is the route
+    /// template `route`: the length of [`requests_on`](Simulator::requests_on).
+    pub fn route_count(&self, method: &str, route: &str) -> usize {
+        self.requests_on(method, route).len()
     }
 }
 

@@ -148,7 +148,10 @@ pub struct RequestRecord {
     pub path: String,
     /// The raw query string (empty when there is none).
     pub query: String,
-    /// The status answered, or `None` when the connection was dropped instead.
+    /// The status answered, or `None` when no answer went out: the connection was dropped,
+    /// or the request hung ([`Fault::hang`](crate::Fault::hang)), or the client gave up
+    /// before a [`delay`](crate::Fault::delay) ended. A request still in flight has `None`
+    /// too, until it is answered.
     pub status: Option<u16>,
     /// The [`FaultKind::name`](crate::FaultKind::name) of the fault applied, if any.
     pub fault: Option<&'static str>,

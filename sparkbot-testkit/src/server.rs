@@ -19,9 +19,9 @@ const MESSAGE_TAG: u32 = 0x6d736773;
 const WEBHOOK_TAG: u32 = 0x77686f6b;
 
 /// Answers one request, in the order the kit applies its rules: the matching fault that acts
-/// before the work (a drop, a 429, a 5xx), the key, the `/v1` root, the route, then a fault
-/// that acts after it (a drop, a delay). Long (about 100 lines) on purpose: the steps read in
-/// the order a request meets them.
+/// before the work (a drop, a hang, a 429, a 5xx, an answer of the test's), the key, the `/v1`
+/// root, the route, then a fault that acts after it (a drop, a 5xx, a delay). Long (about 100
+/// lines) on purpose: the steps read in the order a request meets them.
 pub(crate) async fn handle(
     inner: Arc<Inner>,
     request: Request<Incoming>,
@@ -67,6 +67,8 @@ pub(crate) async fn handle(
 
     match &fault {
         Some(FaultKind::DropBefore) => return Err(Dropped),
+        // Held until the client gives up: hyper drops this future when the connection closes.
+        Some(FaultKind::Hang) => return std::future::pending().await,
         Some(FaultKind::RateLimited { retry_after }) => {
             let reply = error(429, "rate_limit", "Too many requests: slow down");
             let reply = match retry_after {
@@ -75,20 +77,18 @@ pub(crate) async fn handle(
             };
             return finish(reply);
         }
-        Some(FaultKind::ServerError { status }) => {
-            return finish(error(*status, "server_error", "Internal server error"));
-        }
+        Some(FaultKind::ServerError { status }) => return finish(server_error(*status)),
         Some(FaultKind::ServerErrorHtml { status }) => {
-            return finish(Reply {
-                status: *status,
-                content_type: "text/html; charset=utf-8",
-                headers: Vec::new(),
-                body: Bytes::from(format!(
+            return finish(Reply::with_body(
+                *status,
+                "text/html; charset=utf-8",
+                format!(
                     "<html><head><title>{status}</title></head><body><h1>{status}</h1>\
                      <p>The upstream server is not available.</p></body></html>"
-                )),
-            });
+                ),
+            ));
         }
+        Some(FaultKind::Answer(answer)) => return finish(Reply::from(answer)),
         _ => {}
     }
 
@@ -118,6 +118,8 @@ pub(crate) async fn handle(
 
     match fault {
         Some(FaultKind::DropAfter) => Err(Dropped),
+        // The work is done (and stays done); the client is told otherwise.
+        Some(FaultKind::ServerErrorAfter { status }) => finish(server_error(status)),
         Some(FaultKind::Delay(delay)) => {
             tokio::time::sleep(delay).await;
             finish(reply)
@@ -132,6 +134,10 @@ pub(crate) fn error(status: u16, code: &str, message: &str) -> Reply {
         status,
         &json!({ "status": status, "errorCode": code, "message": message }),
     )
+}
+
+fn server_error(status: u16) -> Reply {
+    error(status, "server_error", "Internal server error")
 }
 
 fn device_not_found() -> Reply {
@@ -354,12 +360,7 @@ fn scan(state: &State, id: &str, query: &Query) -> Reply {
          <path d=\"M1 1h7v7H1zM21 1h7v7h-7zM1 21h7v7H1zM11 11h7v7h-7z\" fill=\"#000\"/></svg>",
         record.device.id
     );
-    Reply {
-        status: 200,
-        content_type: "image/svg+xml",
-        headers: Vec::new(),
-        body: Bytes::from(svg),
-    }
+    Reply::with_body(200, "image/svg+xml", svg)
 }
 
 fn string_field(value: &Value, name: &str) -> Option<String> {

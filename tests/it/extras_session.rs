@@ -1,14 +1,17 @@
 //! Session sync over HTTP, in real time with millisecond intervals (the loop's timing rules are
-//! unit-tested with paused time inside sparkbot-extras).
+//! unit-tested with paused time inside sparkbot-extras). Exchanges pinned one by one use the
+//! kit's typed httpmock mocks; faults in an exact order (drops, hangs, HTML pages, a huge
+//! `Retry-After`) use the kit's simulator with a scripted route.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use httpmock::MockServer;
 use serde_json::json;
-use sparkbot_api::types;
+use sparkbot_api::types::{self, SessionStatus};
 use sparkbot_extras::session::SyncPhase;
 use sparkbot_extras::{Error, RequiredAction, SparkBot};
+use sparkbot_testkit::{Answer, Fault, SimDevice, Simulator};
 use sparkbot_tests::{DEVICE_ID, MockServerExt, TEST_API_KEY, api_error, authed};
 
 fn bot(server: &MockServer) -> SparkBot {
@@ -191,175 +194,57 @@ async fn unknown_devices_and_rejected_keys_end_the_wait_at_once() {
     list.assert();
 }
 
-/// One scripted answer of [`Scripted`].
-#[derive(Clone, Debug)]
-enum Reply {
-    /// An HTTP response.
-    Answer {
-        status: u16,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-    },
-    /// Close the connection without answering (a dropped connection).
-    Drop,
-    /// Keep the connection open and never answer (the client's request timeout ends it).
-    Hang,
+// ---- faults in an exact order, on the kit's simulator ------------------------------------------
+
+/// `GET /devices`: the lookup of a device by alias.
+const LIST: &str = "/devices";
+/// `GET /devices/{id}/sync`: the trigger.
+const SYNC: &str = "/devices/{id}/sync";
+/// `GET /devices/{id}`: each poll.
+const READ: &str = "/devices/{id}";
+
+/// A simulator whose only device is [`DEVICE_ID`] (alias `sales`) with this session.
+async fn simulator(device: SimDevice) -> Simulator {
+    Simulator::builder()
+        .without_demo_devices()
+        .device(device)
+        .start()
+        .await
 }
 
-fn json_reply(status: u16, value: serde_json::Value) -> Reply {
-    Reply::Answer {
-        status,
-        headers: vec![("content-type", "application/json".to_owned())],
-        body: value.to_string(),
-    }
+fn sales(session: SessionStatus) -> SimDevice {
+    SimDevice::new(DEVICE_ID, "+447911123456")
+        .alias("sales")
+        .session(session)
 }
 
-fn api_error_reply(status: u16) -> Reply {
-    json_reply(
-        status,
-        json!({"status": status, "errorCode": "server", "message": "scripted failure"}),
-    )
+/// A bot on the simulator with the default retry policy and a short request timeout.
+fn sim_bot(sim: &Simulator) -> SparkBot {
+    let config = sim.config().with_timeout(Duration::from_millis(300));
+    SparkBot::new(config.build().unwrap())
 }
 
-fn device_reply(status: &str, session: &str) -> Reply {
-    json_reply(
-        200,
-        json!({
-            "id": DEVICE_ID, "phone": "+447911123456", "alias": "sales",
-            "status": status, "session": {"status": session}
-        }),
-    )
-}
-
-fn sync_ok() -> Reply {
-    json_reply(200, json!({"status": "syncing"}))
-}
-
-/// A tiny HTTP/1.1 server on std threads that answers each route (`list` for `GET /devices`,
-/// `sync` for `GET /devices/{id}/sync`, `device` for `GET /devices/{id}`) from its own script,
-/// in order, the last reply repeating; it logs the route of every request it reads. Unlike
-/// httpmock it can drop a connection or hang, and its order is exact, so no test needs timing.
-struct Scripted {
-    root: String,
-    log: Arc<Mutex<Vec<&'static str>>>,
-}
-
-impl Scripted {
-    fn start(routes: Vec<(&'static str, Vec<Reply>)>) -> Self {
-        use std::collections::{HashMap, VecDeque};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let root = format!("http://{}", listener.local_addr().unwrap());
-        let scripts: HashMap<&'static str, VecDeque<Reply>> = routes
-            .into_iter()
-            .map(|(route, replies)| (route, replies.into()))
-            .collect();
-        let scripts = Arc::new(Mutex::new(scripts));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let server_log = log.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let (scripts, log) = (scripts.clone(), server_log.clone());
-                std::thread::spawn(move || Self::serve(stream, &scripts, &log));
-            }
-        });
-        Self { root, log }
-    }
-
-    fn serve(
-        mut stream: std::net::TcpStream,
-        scripts: &Mutex<std::collections::HashMap<&'static str, std::collections::VecDeque<Reply>>>,
-        log: &Mutex<Vec<&'static str>>,
-    ) {
-        use std::io::{Read, Write};
-        let mut head = Vec::new();
-        let mut buf = [0u8; 2048];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-        }
-        let head = String::from_utf8_lossy(&head).into_owned();
-        let path = head.split_whitespace().nth(1).unwrap_or("/");
-        let path = path.split('?').next().unwrap_or(path);
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let route = match segments.as_slice() {
-            ["devices"] => "list",
-            ["devices", _, "sync"] => "sync",
-            ["devices", _] => "device",
-            _ => "other",
-        };
-        log.lock().unwrap().push(route);
-        let reply = {
-            let mut scripts = scripts.lock().unwrap();
-            match scripts.get_mut(route) {
-                Some(queue) if queue.len() > 1 => queue.pop_front(),
-                Some(queue) => queue.front().cloned(),
-                None => None,
-            }
-        };
-        match reply.unwrap_or_else(|| api_error_reply(418)) {
-            Reply::Drop => drop(stream),
-            Reply::Hang => std::thread::sleep(Duration::from_secs(30)),
-            Reply::Answer {
-                status,
-                headers,
-                body,
-            } => {
-                let mut text = format!(
-                    "HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\nconnection: close\r\n",
-                    body.len()
-                );
-                for (name, value) in headers {
-                    text.push_str(&format!("{name}: {value}\r\n"));
-                }
-                text.push_str("\r\n");
-                text.push_str(&body);
-                let _ = stream.write_all(text.as_bytes());
-            }
-        }
-    }
-
-    /// A bot on this server with the default retry policy and a short request timeout.
-    fn bot(&self) -> SparkBot {
-        let config = sparkbot_api::ClientConfig::new(
-            self.root.clone(),
-            sparkbot_api::ApiKey::new(TEST_API_KEY).unwrap(),
-        )
-        .with_timeout(Duration::from_millis(300));
-        SparkBot::new(config.build().unwrap())
-    }
-
-    /// How many requests each route got.
-    fn count(&self, route: &str) -> usize {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| **r == route)
-            .count()
-    }
+/// The fault each request on `route` met, in order (`None`: the model answered).
+fn faults_met(sim: &Simulator, route: &str) -> Vec<Option<&'static str>> {
+    sim.requests_on("GET", route)
+        .into_iter()
+        .map(|r| r.fault)
+        .collect()
 }
 
 #[tokio::test]
 async fn a_huge_retry_after_ends_at_the_deadline_without_panicking() {
-    let server = Scripted::start(vec![
-        ("sync", vec![sync_ok()]),
-        (
-            "device",
-            vec![Reply::Answer {
-                status: 429,
-                headers: vec![
-                    ("content-type", "application/json".to_owned()),
-                    ("retry-after", u64::MAX.to_string()),
-                ],
-                body: json!({"status": 429, "message": "slow down"}).to_string(),
-            }],
-        ),
-    ]);
-    let err = server
-        .bot()
+    // Were the device read a second time, the model would answer `loading`: no 429 last.
+    let sim = simulator(sales(SessionStatus::Loading)).await;
+    sim.inject(
+        Fault::answer(
+            Answer::new(429)
+                .retry_after(u64::MAX)
+                .json(json!({"status": 429, "message": "slow down"})),
+        )
+        .on_route("GET", READ),
+    );
+    let err = sim_bot(&sim)
         .sync_session(DEVICE_ID)
         .min_interval(Duration::from_millis(5))
         .timeout(Duration::from_millis(400))
@@ -375,32 +260,28 @@ async fn a_huge_retry_after_ends_at_the_deadline_without_panicking() {
         other => panic!("{other:?}"),
     }
     // The huge wait was cut to the deadline: one read, not a second one after it.
-    assert_eq!(server.count("device"), 1);
+    assert_eq!(sim.route_count("GET", READ), 1);
+    assert_eq!(sim.route_count("GET", SYNC), 1);
 }
 
 #[tokio::test]
 async fn passing_faults_and_transport_errors_are_ridden_out_by_the_poll_schedule() {
-    let server = Scripted::start(vec![
-        ("sync", vec![api_error_reply(500)]),
-        (
-            "device",
-            vec![
-                Reply::Drop,
-                api_error_reply(500),
-                Reply::Answer {
-                    status: 502,
-                    headers: vec![("content-type", "text/html".to_owned())],
-                    body: "<html>Bad Gateway</html>".to_owned(),
-                },
-                api_error_reply(503),
-                api_error_reply(504),
-                Reply::Hang,
-                device_reply("operative", "online"),
-            ],
-        ),
-    ]);
-    let device = server
-        .bot()
+    let sim = simulator(sales(SessionStatus::Online)).await;
+    sim.inject(Fault::server_error(500).on_route("GET", SYNC));
+    sim.inject_sequence(
+        "GET",
+        READ,
+        [
+            Fault::drop_before(),
+            Fault::server_error(500),
+            Fault::answer(Answer::new(502).html("<html>Bad Gateway</html>")),
+            Fault::server_error(503),
+            Fault::server_error(504),
+            // Longer than the client's 300 ms timeout: it gives up and polls again.
+            Fault::hang(),
+        ],
+    );
+    let device = sim_bot(&sim)
         .sync_session(DEVICE_ID)
         .min_interval(Duration::from_millis(5))
         .max_interval(Duration::from_millis(10))
@@ -409,25 +290,28 @@ async fn passing_faults_and_transport_errors_are_ridden_out_by_the_poll_schedule
         .await
         .unwrap();
     assert_eq!(device.id.as_deref(), Some(DEVICE_ID));
-    assert_eq!(server.count("sync"), 1);
-    assert_eq!(server.count("device"), 7, "one request per scripted reply");
+    assert_eq!(sim.route_count("GET", SYNC), 1);
+    // One request per scripted fault, in order, then the model's `online`.
+    assert_eq!(
+        faults_met(&sim, READ),
+        [
+            Some("drop_before"),
+            Some("server_error"),
+            Some("answer"),
+            Some("server_error"),
+            Some("server_error"),
+            Some("hang"),
+            None
+        ]
+    );
+    assert!(sim.pending_faults().is_empty());
 }
 
 #[tokio::test]
 async fn each_poll_is_one_request_the_poll_schedule_is_the_only_retry_loop() {
-    let server = Scripted::start(vec![
-        ("sync", vec![sync_ok()]),
-        (
-            "device",
-            vec![
-                api_error_reply(503),
-                api_error_reply(502),
-                api_error_reply(504),
-                device_reply("operative", "online"),
-            ],
-        ),
-    ]);
-    let bot = server.bot();
+    let sim = simulator(sales(SessionStatus::Online)).await;
+    sim.inject_sequence("GET", READ, [503, 502, 504].map(Fault::server_error));
+    let bot = sim_bot(&sim);
     let (result, attempts) = sparkbot_api::with_attempts(
         bot.sync_session(DEVICE_ID)
             .min_interval(Duration::from_millis(5))
@@ -437,8 +321,25 @@ async fn each_poll_is_one_request_the_poll_schedule_is_the_only_retry_loop() {
     )
     .await;
     assert!(result.is_ok(), "{result:?}");
-    assert_eq!(server.count("device"), 4);
-    // The trigger and four reads, each one attempt: the pipeline retried none of them.
+    // What reached the server: the trigger and four reads, each one request, in the poll's
+    // order; a retry by the pipeline would be a request more.
+    let wire: Vec<(String, Option<u16>)> = sim
+        .requests()
+        .into_iter()
+        .map(|r| (r.path, r.status))
+        .collect();
+    let read = format!("/devices/{DEVICE_ID}");
+    assert_eq!(
+        wire,
+        [
+            (format!("{read}/sync"), Some(200)),
+            (read.clone(), Some(503)),
+            (read.clone(), Some(502)),
+            (read.clone(), Some(504)),
+            (read, Some(200)),
+        ]
+    );
+    // And as the client recorded them: five first attempts, none of which waited.
     assert_eq!(attempts.len(), 5, "{attempts:?}");
     assert!(
         attempts.iter().all(|a| a.number == 1 && a.wait.is_none()),
@@ -448,18 +349,15 @@ async fn each_poll_is_one_request_the_poll_schedule_is_the_only_retry_loop() {
 
 #[tokio::test]
 async fn a_sync_by_alias_rides_out_a_failing_lookup() {
-    let listed = json_reply(
-        200,
-        json!([{ "id": DEVICE_ID, "phone": "+447911123456", "alias": "sales",
-                 "status": "operative", "session": {"status": "offline"} }]),
+    // Listed `offline`; the sync brings it online.
+    let device = sales(SessionStatus::Offline).on_sync(Duration::ZERO, SessionStatus::Online);
+    let sim = simulator(device).await;
+    sim.inject_sequence(
+        "GET",
+        LIST,
+        [Fault::server_error(500), Fault::drop_before()],
     );
-    let server = Scripted::start(vec![
-        ("list", vec![api_error_reply(500), Reply::Drop, listed]),
-        ("sync", vec![sync_ok()]),
-        ("device", vec![device_reply("operative", "online")]),
-    ]);
-    let device = server
-        .bot()
+    let device = sim_bot(&sim)
         .sync_session("sales")
         .min_interval(Duration::from_millis(5))
         .max_interval(Duration::from_millis(10))
@@ -468,24 +366,28 @@ async fn a_sync_by_alias_rides_out_a_failing_lookup() {
         .await
         .unwrap();
     assert_eq!(device.id.as_deref(), Some(DEVICE_ID));
-    assert!(server.count("list") >= 3);
+    // Both failures, then the model's list, which is read once.
+    assert_eq!(
+        faults_met(&sim, LIST),
+        [Some("server_error"), Some("drop_before"), None]
+    );
+    assert_eq!(sim.route_count("GET", SYNC), 1);
 }
 
 #[tokio::test]
 async fn a_404_that_is_not_the_apis_answer_is_not_device_not_found() {
-    let html_404 = || Reply::Answer {
-        status: 404,
-        headers: vec![("content-type", "text/html".to_owned())],
-        body: "<html><body>Cannot GET</body></html>".to_owned(),
-    };
+    let html_404 = || Fault::answer(Answer::new(404).html("<html><body>Cannot GET</body></html>"));
     // On the trigger, and on a read.
     for (sync, phase) in [
-        (html_404(), "triggering the sync"),
-        (sync_ok(), "reading the device"),
+        (Some(html_404()), "triggering the sync"),
+        (None, "reading the device"),
     ] {
-        let server = Scripted::start(vec![("sync", vec![sync]), ("device", vec![html_404()])]);
-        let err = server
-            .bot()
+        let sim = simulator(sales(SessionStatus::Loading)).await;
+        if let Some(fault) = sync {
+            sim.inject(fault.on_route("GET", SYNC));
+        }
+        sim.inject(html_404().on_route("GET", READ));
+        let err = sim_bot(&sim)
             .sync_session(DEVICE_ID)
             .min_interval(Duration::from_millis(5))
             .timeout(Duration::from_secs(20))
@@ -507,18 +409,16 @@ async fn a_404_that_is_not_the_apis_answer_is_not_device_not_found() {
         }
     }
     // The API's own JSON 404 on a read still says the device does not exist.
-    let server = Scripted::start(vec![
-        ("sync", vec![sync_ok()]),
-        (
-            "device",
-            vec![json_reply(
-                404,
-                json!({"status": 404, "errorCode": "device:not_found", "message": "Device not found"}),
-            )],
-        ),
-    ]);
-    let err = server
-        .bot()
+    let sim = simulator(sales(SessionStatus::Loading)).await;
+    sim.inject(
+        Fault::answer(Answer::api_error(
+            404,
+            "device:not_found",
+            "Device not found",
+        ))
+        .on_route("GET", READ),
+    );
+    let err = sim_bot(&sim)
         .sync_session(DEVICE_ID)
         .execute()
         .await
@@ -527,4 +427,5 @@ async fn a_404_that_is_not_the_apis_answer_is_not_device_not_found() {
         matches!(&err, Error::DeviceNotFound { key, .. } if key == &format!("id {DEVICE_ID}")),
         "{err:?}"
     );
+    assert_eq!(sim.route_count("GET", SYNC), 1);
 }
