@@ -49,14 +49,9 @@ pub(crate) fn check(operation_id: &str, request: &reqwest::Request) -> Result<()
     let bytes = request.body().and_then(|b| b.as_bytes());
     // Parsing the body costs more than the rest of the hook: skip it unless some limited
     // field's name appears in the raw JSON at all (most messages carry none).
-    let pointers = || {
-        limits.iter().filter_map(|(place, _)| match place {
-            Place::Body(pointer) => Some(*pointer),
-            Place::Query(_) => None,
-        })
-    };
+    let names = &body_names()[found];
     let body: Option<Value> = bytes
-        .filter(|bytes| pointers().next().is_some() && mentions_any(bytes, pointers()))
+        .filter(|bytes| !names.is_empty() && mentions_any(bytes, names))
         .and_then(|bytes| serde_json::from_slice(bytes).ok());
     for (place, limit) in limits {
         match place {
@@ -143,17 +138,45 @@ fn bounds(min: Option<f64>, max: Option<f64>) -> String {
     }
 }
 
-/// Whether the first name of any of `pointers` occurs in `body` as a whole JSON string (a key,
-/// or a value that happens to be spelled the same: that costs a parse, nothing worse). One pass
-/// over the body's strings, whatever the number of pointers.
-fn mentions_any<'p>(body: &[u8], pointers: impl Iterator<Item = &'p str>) -> bool {
-    let firsts: Vec<&str> = pointers
-        .map(|p| p.trim_start_matches('/').split('/').next().unwrap_or(""))
-        .collect();
-    if firsts
-        .iter()
-        .any(|f| f.is_empty() || *f == "*" || f.contains('~'))
-    {
+/// For each entry of `REQUEST_LIMITS`, the first names of its body pointers (`"poll"` for
+/// `/poll/options`), or `""` for a pointer that has none to search for (the body itself, an
+/// array item, an escaped name). Worked out once: the check runs on every request.
+fn body_names() -> &'static [Vec<&'static str>] {
+    static NAMES: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        REQUEST_LIMITS
+            .iter()
+            .map(|(_, limits)| {
+                limits
+                    .iter()
+                    .filter_map(|(place, _)| match place {
+                        Place::Body(pointer) => Some(first_name(pointer)),
+                        Place::Query(_) => None,
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+fn first_name(pointer: &'static str) -> &'static str {
+    let first = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    if first == "*" || first.contains('~') {
+        ""
+    } else {
+        first
+    }
+}
+
+/// Whether any of `names` occurs in `body` as a whole JSON string (a key, or a value that
+/// happens to be spelled the same: that costs a parse, nothing worse); `""` matches any body.
+/// One pass over the body's strings, whatever the number of names.
+fn mentions_any(body: &[u8], names: &[&str]) -> bool {
+    if names.iter().any(|n| n.is_empty()) {
         return true;
     }
     let mut rest = body;
@@ -163,7 +186,7 @@ fn mentions_any<'p>(body: &[u8], pointers: impl Iterator<Item = &'p str>) -> boo
             return false;
         };
         let token = &rest[..close];
-        if firsts.iter().any(|f| f.as_bytes() == token) {
+        if names.iter().any(|n| n.as_bytes() == token) {
             return true;
         }
         rest = &rest[close + 1..];
@@ -223,7 +246,7 @@ mod tests {
 
     #[test]
     fn the_body_is_parsed_only_when_a_limited_key_appears() {
-        let one = |body: &[u8], pointer: &str| mentions_any(body, [pointer].into_iter());
+        let one = |body: &[u8], pointer: &'static str| mentions_any(body, &[first_name(pointer)]);
         assert!(one(br#"{"contacts":[]}"#, "/contacts"));
         assert!(one(br#"{"poll":{"options":[]}}"#, "/poll/options"));
         assert!(!one(br#"{"phone":"+1","message":"hi"}"#, "/contacts"));
@@ -240,9 +263,11 @@ mod tests {
         ));
         assert!(!one(br#"{"message":"unterminated \"#, "/contacts"));
         // Several pointers, one pass.
-        let many = ["/vote/options", "/buttons", "/location/coordinates/*"];
-        assert!(mentions_any(br#"{"location":{}}"#, many.into_iter()));
-        assert!(!mentions_any(br#"{"message":"votes"}"#, many.into_iter()));
+        let many = ["/vote/options", "/buttons", "/location/coordinates/*"].map(first_name);
+        assert!(mentions_any(br#"{"location":{}}"#, &many));
+        assert!(!mentions_any(br#"{"message":"votes"}"#, &many));
+        // Every limited operation's names are worked out, in the table's order.
+        assert_eq!(body_names().len(), REQUEST_LIMITS.len());
     }
 
     #[test]
