@@ -428,11 +428,10 @@ async fn buffered(
     if !response.status().is_success() {
         return Ok(response);
     }
-    // Taken apart rather than copied: the headers move into the rebuilt response.
+    // Taken apart rather than copied: the headers move into the rebuilt response, and the
+    // body is collected as it is (a `reqwest::Response` around it would parse a URL).
     let (parts, body) = http::Response::from(response).into_parts();
-    let bytes = reqwest::Response::from(http::Response::new(body))
-        .bytes()
-        .await?;
+    let bytes = http_body_util::BodyExt::collect(body).await?.to_bytes();
     Ok(reqwest::Response::from(http::Response::from_parts(
         parts, bytes,
     )))
