@@ -356,16 +356,32 @@ impl Client {
     /// [`Error::UnexpectedResponse`]. `streamed` lifts the JSON body limit (downloads).
     pub(crate) async fn execute_handwritten(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         operation_id: &'static str,
         streamed: bool,
     ) -> Result<reqwest::Response, Error<crate::types::ApiError>> {
-        let info = OperationInfo { operation_id };
-        self.pre(&mut request, &info).await?;
         let mut facts = OperationFacts::of(operation_id, request.method());
         facts.streamed = streamed;
-        let outcome = self.attempts(request, &info, facts, &[]).await;
-        let result = self.bound(outcome, facts).await;
+        self.execute_with_facts(request, operation_id, facts).await
+    }
+
+    /// [`Client::execute_handwritten`] with the facts given, for a hand-written request that
+    /// does what a generated operation does (a raw `POST /messages` is a send).
+    pub(crate) async fn execute_with_facts(
+        &self,
+        mut request: reqwest::Request,
+        operation_id: &'static str,
+        facts: OperationFacts,
+    ) -> Result<reqwest::Response, Error<crate::types::ApiError>> {
+        let info = OperationInfo { operation_id };
+        self.pre(&mut request, &info).await?;
+        let result = if facts.sends {
+            // Boxed: a send's lookup is itself a hand-written request.
+            Box::pin(self.send(request, &info, facts)).await
+        } else {
+            let outcome = self.attempts(request, &info, facts, &[]).await;
+            self.bound(outcome, facts).await
+        };
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {

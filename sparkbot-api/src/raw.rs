@@ -9,7 +9,7 @@ use progenitor_client::{ByteStream, Error, ResponseValue};
 use reqwest::Method;
 use reqwest::header::{ACCEPT, HeaderValue};
 
-use crate::{Client, types};
+use crate::{Client, OperationFacts, types};
 
 /// The name a raw request carries in traces and hook errors.
 pub const RAW_OPERATION_ID: &str = "rawRequest";
@@ -21,6 +21,10 @@ impl Client {
     /// The path is checked before any I/O: it must start with `/` and hold no scheme, host,
     /// query, fragment, `..` segment, backslash or whitespace, so the request (and the API key)
     /// can only go to the configured API. Put query parameters in [`RawRequest::query`].
+    ///
+    /// A raw `POST /messages` is a send, treated as [`Client::send_message`] is: it gets a
+    /// `reference` when its body has none, is paced per device, and is looked up rather than
+    /// sent again when its outcome is unknown (see [`crate::delivery`]).
     ///
     /// ```no_run
     /// # async fn run(client: &sparkbot_api::Client) -> Result<(), Box<dyn std::error::Error>> {
@@ -114,10 +118,25 @@ impl RawRequest<'_> {
         let request = builder.build().map_err(|e| {
             Error::InvalidRequest(format!("{RAW_OPERATION_ID}: cannot build the request: {e}"))
         })?;
+        let mut facts = OperationFacts::of(RAW_OPERATION_ID, request.method());
+        if is_a_send(request.method(), &path) {
+            // The same message as `send_message` sends: the same reference, reconciliation,
+            // pacing and at-most-once rules.
+            facts = OperationFacts::of(SEND_OPERATION_ID, request.method());
+        }
+        facts.streamed = streamed;
         client
-            .execute_handwritten(request, RAW_OPERATION_ID, streamed)
+            .execute_with_facts(request, RAW_OPERATION_ID, facts)
             .await
     }
+}
+
+/// The generated operation a raw `POST /messages` does.
+const SEND_OPERATION_ID: &str = "send_message";
+
+/// Whether a raw request sends a message (`POST /messages`, with or without a trailing `/`).
+fn is_a_send(method: &Method, path: &str) -> bool {
+    *method == Method::POST && path.trim_end_matches('/') == "/messages"
 }
 
 fn check_method(method: &Method, has_body: bool) -> Result<(), String> {

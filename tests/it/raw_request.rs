@@ -145,3 +145,40 @@ async fn bad_paths_methods_and_bodies_fail_before_any_io() {
     }
     assert_eq!(any.calls(), 0, "nothing reached the server");
 }
+
+/// A raw `POST /messages` is a send like `send_message`: it gets a reference, and when the
+/// connection drops after the server stored it, the lookup finds it and nothing is sent
+/// twice.
+#[tokio::test]
+async fn a_raw_send_gets_a_reference_and_is_reconciled_like_send_message() {
+    use sparkbot_testkit::{Fault, Simulator, demo};
+    let sim = Simulator::start().await;
+    sim.inject(Fault::drop_after().on("POST", "/messages"));
+    let client = sim
+        .config()
+        .with_retry(sparkbot_tests::fast_retries())
+        .with_send_policy(
+            sparkbot_api::SendPolicy::reconcile_then_resend()
+                .with_lookups(2, std::time::Duration::from_millis(100)),
+        )
+        .build()
+        .unwrap();
+    let sent = client
+        .raw_request(reqwest::Method::POST, "/messages")
+        .body(json!({"device": demo::SALES, "phone": "+34600000011", "message": "raw"}))
+        .send()
+        .await
+        .expect("found by the reference the pipeline gave it");
+    let reference = sent.into_inner()["reference"]
+        .as_str()
+        .expect("the message carries its reference")
+        .to_owned();
+    assert!(reference.starts_with("sb-"), "{reference}");
+    assert_eq!(sim.messages_with_reference(&reference).len(), 1);
+    let posts = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/messages")
+        .count();
+    assert_eq!(posts, 1);
+}
