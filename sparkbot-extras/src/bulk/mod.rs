@@ -11,7 +11,7 @@
 //!   unpaid), a session that stops being usable (checked every `check_session_every`), a
 //!   journal that cannot be written, or the `stop_when` future ends the batch: nothing new
 //!   starts, the sends in flight finish, and [`BulkReport::stopped`] says why.
-//! - **Resume.** With a [`Journal`](journal::Journal), each send is recorded as started
+//! - **Resume.** With a [`Journal`], each send is recorded as started
 //!   (durably) before it goes out and as sent or failed after. Running the same batch again
 //!   (same batch id, same journal) skips the recipients already sent without a request, looks
 //!   up on the server (one `GET` each) those that were in flight when the run ended, and sends

@@ -79,7 +79,7 @@ pub enum SkipReason {
     BatchStopped,
 }
 
-/// One item's report, given to [`SendMany::on_item`] as it ends and kept in [`BulkReport`].
+/// One item's report, given to [`SendMany::on_item`](super::SendMany::on_item) as it ends and kept in [`BulkReport`].
 #[derive(Debug)]
 pub struct ItemReport {
     /// Its place in the stream, from 0.
@@ -92,12 +92,12 @@ pub struct ItemReport {
     pub outcome: ItemOutcome,
 }
 
-/// Counts so far, given to [`SendMany::on_progress`] after each item.
+/// Counts so far, given to [`SendMany::on_progress`](super::SendMany::on_progress) after each item.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
     /// Items ended.
     pub done: usize,
-    /// Items in the batch, when [`SendMany::total`] said.
+    /// Items in the batch, when [`SendMany::total`](super::SendMany::total) said.
     pub total: Option<usize>,
     /// Sent now.
     pub sent: usize,
