@@ -65,6 +65,17 @@ impl OperationFacts {
     }
 }
 
+/// What the attempt loop sends.
+// Taken apart at once by the loop; boxing the owned request would cost an allocation a call.
+#[allow(clippy::large_enum_variant)]
+enum Outgoing<'r> {
+    /// This request; a copy is kept for a retry while one may come.
+    Owned(reqwest::Request),
+    /// A copy of this one for every attempt: a send, which may be sent again after a lookup
+    /// and so stays with its caller. Its body must be bytes.
+    Copied(&'r reqwest::Request),
+}
+
 /// The pipeline's state, carried by every [`Client`] (clones share it cheaply).
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -130,7 +141,9 @@ impl ClientHooks<Pipeline> for Client {
             return Box::pin(self.send(request, info, facts)).await;
         }
         Box::pin(async move {
-            let outcome = self.attempts(request, info, facts, &[]).await;
+            let outcome = self
+                .attempts(Outgoing::Owned(request), info, facts, &[])
+                .await;
             self.bound(outcome, facts).await
         })
         .await
@@ -147,7 +160,9 @@ impl Client {
         facts: OperationFacts,
     ) -> reqwest::Result<reqwest::Response> {
         let Some(send) = delivery::prepare(&mut request) else {
-            let outcome = self.attempts(request, info, facts, &[]).await;
+            let outcome = self
+                .attempts(Outgoing::Owned(request), info, facts, &[])
+                .await;
             return self.bound(outcome, facts).await;
         };
         let pipeline = self.inner();
@@ -155,10 +170,11 @@ impl Client {
         let policy = pipeline.send_policy;
         let mut resends = 0;
         loop {
-            let this = request
-                .try_clone()
-                .expect("`prepare` read the body as bytes, and bytes always clone");
-            let outcome = self.attempts(this, info, facts, &scopes).await;
+            // `prepare` read the body as bytes, and bytes always clone: each attempt, and each
+            // send again after a lookup, is a copy of `request`.
+            let outcome = self
+                .attempts(Outgoing::Copied(&request), info, facts, &scopes)
+                .await;
             let outcome = buffered(self.bound(outcome, facts).await).await;
             if policy.lookups == 0 || !delivery::outcome_unknown(&outcome) {
                 return outcome;
@@ -249,7 +265,7 @@ impl Client {
     /// The attempt loop: pace, send, classify, decide, wait, send a clone.
     async fn attempts(
         &self,
-        request: reqwest::Request,
+        outgoing: Outgoing<'_>,
         info: &OperationInfo,
         facts: OperationFacts,
         extra_scopes: &[Scope],
@@ -257,14 +273,23 @@ impl Client {
         let policy = &self.inner().retry;
         let scopes = self.scopes(extra_scopes);
         let started = Instant::now();
-        let mut next = Some(request);
+        let (mut next, template) = match outgoing {
+            Outgoing::Owned(request) => (Some(request), None),
+            Outgoing::Copied(template) => (None, Some(template)),
+        };
         let mut number = 0u32;
         loop {
             number += 1;
-            let request = next.take().expect("set before every attempt");
+            let request = match (next.take(), template) {
+                (Some(request), _) => request,
+                (None, Some(template)) => template
+                    .try_clone()
+                    .expect("`Outgoing::Copied` holds a request whose body is bytes"),
+                (None, None) => unreachable!("an owned request is set before every attempt"),
+            };
             // A body that cannot be cloned (a streamed upload) gets one attempt; the last
-            // attempt the policy allows needs no spare.
-            let spare = if number < policy.max_attempts {
+            // attempt the policy allows, and a request copied from a template, need no spare.
+            let spare = if template.is_none() && number < policy.max_attempts {
                 request.try_clone()
             } else {
                 None
@@ -303,6 +328,7 @@ impl Client {
                     next = Some(spare);
                     Some(wait)
                 }
+                (Some(Decision::Retry(wait)), None) if template.is_some() => Some(wait),
                 _ => None,
             };
             span.in_scope(|| match &outcome {
@@ -379,7 +405,9 @@ impl Client {
             // Boxed: a send's lookup is itself a hand-written request.
             Box::pin(self.send(request, &info, facts)).await
         } else {
-            let outcome = self.attempts(request, &info, facts, &[]).await;
+            let outcome = self
+                .attempts(Outgoing::Owned(request), &info, facts, &[])
+                .await;
             self.bound(outcome, facts).await
         };
         self.post(&result, &info).await?;
