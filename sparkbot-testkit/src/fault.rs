@@ -63,12 +63,19 @@ pub enum FaultKind {
     Hang,
     /// This answer instead of the simulator's own. The request is not processed.
     Answer(Answer),
+    /// The request is processed (a message is stored), and its real answer goes out with its
+    /// full `Content-Length` but only the first `after` bytes of its body, then the connection
+    /// closes: a 2xx whose body breaks off, which leaves a client not knowing what it got.
+    CutOff {
+        /// Bytes of the body sent before the connection closes.
+        after: usize,
+    },
 }
 
 impl FaultKind {
     /// A short name for the kind, as [`RequestRecord::fault`](crate::RequestRecord::fault)
     /// reports it: `rate_limited`, `server_error`, `server_error_html`, `server_error_after`,
-    /// `drop_before`, `drop_after`, `delay`, `hang` or `answer`.
+    /// `drop_before`, `drop_after`, `delay`, `hang`, `answer` or `cut_off`.
     pub fn name(&self) -> &'static str {
         match self {
             FaultKind::RateLimited { .. } => "rate_limited",
@@ -80,6 +87,7 @@ impl FaultKind {
             FaultKind::Delay(_) => "delay",
             FaultKind::Hang => "hang",
             FaultKind::Answer(_) => "answer",
+            FaultKind::CutOff { .. } => "cut_off",
         }
     }
 
@@ -87,7 +95,10 @@ impl FaultKind {
     pub fn processes_the_request(&self) -> bool {
         matches!(
             self,
-            FaultKind::ServerErrorAfter { .. } | FaultKind::DropAfter | FaultKind::Delay(_)
+            FaultKind::ServerErrorAfter { .. }
+                | FaultKind::DropAfter
+                | FaultKind::Delay(_)
+                | FaultKind::CutOff { .. }
         )
     }
 }
@@ -223,6 +234,12 @@ impl Fault {
     /// [`FaultKind::Answer`].
     pub fn answer(answer: Answer) -> Self {
         Self::new(FaultKind::Answer(answer))
+    }
+
+    /// The request is processed (a send is stored), and its answer declares its whole body
+    /// but stops after `after` bytes, then the connection closes: [`FaultKind::CutOff`].
+    pub fn cut_off(after: usize) -> Self {
+        Self::new(FaultKind::CutOff { after })
     }
 
     /// Only requests with this method (any case) whose API path, the part after `/v1`, starts
@@ -385,12 +402,16 @@ mod tests {
             Fault::delay(Duration::from_secs(1)),
             Fault::hang(),
             Fault::answer(Answer::new(200)),
+            Fault::cut_off(3),
         ]
         .iter()
         .filter(|f| f.kind().processes_the_request())
         .map(|f| f.kind().name())
         .collect();
-        assert_eq!(processed, ["server_error_after", "drop_after", "delay"]);
+        assert_eq!(
+            processed,
+            ["server_error_after", "drop_after", "delay", "cut_off"]
+        );
     }
 
     #[test]

@@ -60,6 +60,14 @@ impl Reply {
         self
     }
 
+    /// The same answer declaring its whole body but holding only its first `after` bytes:
+    /// hyper sends what there is and closes the connection, as a server that died mid-write.
+    pub(crate) fn cut_off(mut self, after: usize) -> Self {
+        let declared = self.body.len();
+        self.body.truncate(after.min(declared.saturating_sub(1)));
+        self.with_header("content-length", declared.to_string())
+    }
+
     pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
         let mut response = Response::new(Full::new(self.body));
         *response.status_mut() =

@@ -124,6 +124,7 @@ pub(crate) async fn handle(
             tokio::time::sleep(delay).await;
             finish(reply)
         }
+        Some(FaultKind::CutOff { after }) => finish(reply.cut_off(after)),
         _ => finish(reply),
     }
 }

@@ -969,126 +969,47 @@ async fn the_key_is_in_no_reference_and_no_trace_of_a_lookup() {
 
 // ---- a 2xx whose body breaks off -----------------------------------------------------------
 
-/// A server on loopback that answers the send with a 201 whose body stops after a few bytes
-/// of the 400 it declared, then answers the lookup with `lookup`; returns the base URL and
-/// the request lines it saw.
-async fn cut_off_send_then(lookup: Value) -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let mut request = Vec::new();
-            let mut buf = [0u8; 4096];
-            // Headers, then as much body as Content-Length says.
-            let head_end = loop {
-                let n = socket.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break None;
-                }
-                request.extend_from_slice(&buf[..n]);
-                if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                    break Some(at + 4);
-                }
-            };
-            let Some(head_end) = head_end else { continue };
-            let head = String::from_utf8_lossy(&request[..head_end]).to_string();
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap_or(0))
-                })
-                .unwrap_or(0);
-            while request.len() < head_end + length {
-                let n = socket.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buf[..n]);
-            }
-            let line = head.lines().next().unwrap_or_default().to_owned();
-            log.lock().unwrap().push(line.clone());
-            if line.starts_with("POST") {
-                let cut = "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\n\
-                           content-length: 400\r\n\r\n{\"id\":\"";
-                let _ = socket.write_all(cut.as_bytes()).await;
-            } else {
-                let body = lookup.to_string();
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-                     connection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = socket.write_all(answer.as_bytes()).await;
-            }
-            let _ = socket.shutdown().await;
-        }
-    });
-    (base, seen)
-}
-
-/// The server took the send (it answered 201) but the body broke off: the outcome is unknown
+/// The server stored the send and answered 201, but the body broke off: the outcome is unknown
 /// until the lookup finds the message, which is then the answer; nothing is sent again.
 #[tokio::test]
 async fn a_2xx_whose_body_breaks_off_is_settled_by_the_lookup_not_resent() {
-    let found = json!([{
-        "id": MESSAGE_ID,
-        "reference": "cut-off",
-        "phone": "+34600000009",
-        "status": "queued"
-    }]);
-    let (base, seen) = cut_off_send_then(found).await;
-    let client = ClientConfig::new(&base, sparkbot_api::ApiKey::new(TEST_API_KEY).unwrap())
-        .with_retry(fast_retries())
-        .with_send_policy(quick_lookups(SendPolicy::reconcile_then_resend()))
-        .build()
-        .unwrap();
+    let sim = Simulator::start().await;
+    sim.inject(Fault::cut_off(7).on("POST", "/messages"));
+    let client = client_with(&sim, quick_lookups(SendPolicy::reconcile_then_resend()));
     let (result, attempts) = with_attempts(send(
         &client,
-        text(DEVICE_ID, "+34600000009", "cut", Some("cut-off")),
+        text(demo::SALES, "+34600000009", "cut", Some("cut-off")),
     ))
     .await;
     let message = result.expect("the lookup found the message the cut-off answer was about");
-    assert_eq!(message.id.as_deref(), Some(MESSAGE_ID));
-    let lines = seen.lock().unwrap().clone();
-    assert_eq!(lines.len(), 2, "{lines:?}");
-    assert!(lines[0].starts_with("POST /v1/messages "), "{lines:?}");
-    assert!(
-        lines[1].starts_with("GET /v1/messages?") && lines[1].contains("cut-off"),
-        "{lines:?}"
+    assert_eq!(message.id, Some(stored_once(&sim, "cut-off").id));
+    assert_eq!(
+        message_requests(&sim),
+        [post(Some(201), Some("cut_off")), get(Some(200), None)]
     );
     let lookups: Vec<Lookup> = attempts.iter().filter_map(|a| a.lookup).collect();
     assert_eq!(lookups, [Lookup::Found]);
 }
 
-/// The same cut-off answer under `never_resend` with nothing found: the call fails as an
-/// unknown outcome, never as a success and never with a second POST.
+/// The same cut-off answer when the lookups fail too: the call is an unknown outcome, never a
+/// success and never a second POST.
 #[tokio::test]
-async fn a_2xx_whose_body_breaks_off_and_is_not_found_stays_unknown() {
-    let (base, seen) = cut_off_send_then(json!([])).await;
-    let client = ClientConfig::new(&base, sparkbot_api::ApiKey::new(TEST_API_KEY).unwrap())
-        .with_retry(fast_retries())
-        .with_send_policy(quick_lookups(SendPolicy::never_resend()))
-        .build()
-        .unwrap();
+async fn a_2xx_whose_body_breaks_off_and_cannot_be_looked_up_stays_unknown() {
+    let sim = Simulator::start().await;
+    sim.inject(Fault::cut_off(7).on("POST", "/messages"));
+    sim.inject(Fault::server_error(500).on("GET", "/messages").times(10));
+    let client = client_with(&sim, quick_lookups(SendPolicy::reconcile_then_resend()));
     let err = send(
         &client,
-        text(DEVICE_ID, "+34600000010", "cut", Some("cut-2")),
+        text(demo::SALES, "+34600000010", "cut", Some("cut-2")),
     )
     .await
     .expect_err("nothing confirms the send");
     assert!(err.outcome_unknown(), "{err:?}");
-    let lines = seen.lock().unwrap().clone();
-    assert_eq!(
-        lines.iter().filter(|l| l.starts_with("POST")).count(),
-        1,
-        "{lines:?}"
-    );
+    stored_once(&sim, "cut-2");
+    let posts = message_requests(&sim)
+        .into_iter()
+        .filter(|(method, ..)| method == "POST")
+        .count();
+    assert_eq!(posts, 1);
 }

@@ -488,3 +488,22 @@ async fn the_sdks_retries_ride_out_a_scripted_route() {
         .await
         .expect("the model answers");
 }
+
+#[tokio::test]
+async fn a_cut_off_answer_keeps_its_status_but_not_its_body_and_the_message_is_stored() {
+    let sim = Simulator::start().await;
+    sim.inject(Fault::cut_off(5).on_route("POST", "/messages"));
+    let error = impatient(&sim)
+        .send_message()
+        .body(text(demo::SALES, "+34600000000", "x", "r-cut"))
+        .send()
+        .await
+        .expect_err("the body breaks off");
+    assert!(error.outcome_unknown(), "{error:?}");
+    assert!(error.transport_error().is_some(), "{error:?}");
+    assert_eq!(sim.messages_with_reference("r-cut").len(), 1);
+    assert_eq!(
+        met(&sim, "POST", "/messages"),
+        [(Some(201), Some("cut_off"))]
+    );
+}
