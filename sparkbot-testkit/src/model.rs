@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sparkbot_api::types::{DeviceStatus, MessageStatus, SessionStatus};
 
 use crate::fault::Fault;

@@ -1,6 +1,14 @@
 //! What the simulator does to its [`State`]: the requests it serves and the timed changes it applies.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use sparkbot_api::types::{DeviceStatus, MessageStatus, SessionStatus};
+
+use super::{
+    ClockState, DeviceRecord, Event, MessageRecord, Outgoing, Settings, State, StoredMessage,
+};
 
 impl State {
     pub(crate) fn new(clock: ClockState, settings: Settings) -> Self {
