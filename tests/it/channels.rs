@@ -2,11 +2,12 @@
 //! typed mock, and its response decoded.
 
 use serde_json::json;
-use sparkbot_api::Error;
 use sparkbot_api::types::{
     self, ChannelSearchCategory, ChannelSearchSortField, ChannelSearchSortOrder,
 };
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, assert_invalid_request, authed, client, device_id, from_json, server,
+};
 
 const CHANNEL: &str = "120363012345678901@newsletter";
 
@@ -367,7 +368,7 @@ async fn search_channels_limits_are_checked_before_io() {
             .send()
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+        assert_invalid_request(&err);
     }
     mock.assert_calls(0);
     assert!(

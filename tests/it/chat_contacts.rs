@@ -5,7 +5,8 @@
 use serde_json::json;
 use sparkbot_api::types::{self, ChatContactKind, ChatContactSort};
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+    DEVICE_ID, MockServerExt, api_error, assert_invalid_request, authed, client, device_id,
+    from_json, server,
 };
 
 const WID: &str = "447362053576@c.us";
@@ -257,10 +258,7 @@ async fn create_chat_contact_refuses_more_than_3_languages_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 
@@ -316,10 +314,7 @@ async fn upsert_chat_contacts_refuses_more_than_1000_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 
@@ -355,10 +350,7 @@ async fn get_chat_contact_sends_include_decodes_and_checks_the_wid() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
 }
 
 #[tokio::test]
@@ -494,10 +486,7 @@ async fn update_chat_contact_metadata_refuses_an_empty_list_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 
@@ -589,10 +578,7 @@ async fn block_chat_contact_takes_1_to_50_e164_phones() {
             .send()
             .await
             .unwrap_err();
-        assert!(
-            matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-            "{err:?}"
-        );
+        assert_invalid_request(&err);
     }
     mock.assert_calls(0);
 }

@@ -7,7 +7,8 @@ use sparkbot_api::types::{
     ChatMessageSort, ChatMessageType, ChatType,
 };
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+    DEVICE_ID, MockServerExt, api_error, assert_invalid_request, authed, client, device_id,
+    from_json, server,
 };
 
 const MSG: &str = "3EB0C767D097B7E8A1B2";
@@ -140,10 +141,7 @@ async fn list_chat_messages_caps_size_at_50() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
 }
 
 #[tokio::test]

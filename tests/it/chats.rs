@@ -7,7 +7,8 @@ use sparkbot_api::types::{
     ChatStatusFilter, ChatType,
 };
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, api_error, authed, client, device_id, from_json, server,
+    DEVICE_ID, MockServerExt, api_error, assert_invalid_request, authed, client, device_id,
+    from_json, server,
 };
 
 const CHAT: &str = "447362053576@c.us";
@@ -138,10 +139,7 @@ async fn list_chats_sends_the_s10_date_sort_and_caps_size_at_50() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
 }
 
 #[tokio::test]
@@ -196,10 +194,7 @@ async fn get_chat_include_accepts_only_the_node_values() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
 }
 
 #[tokio::test]
@@ -212,10 +207,7 @@ async fn get_chat_rejects_a_malformed_chat_id_before_sending() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
 }
 
 #[tokio::test]
@@ -669,10 +661,7 @@ async fn list_chat_participants_role_accepts_only_the_node_roles() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
 }
 
 #[tokio::test]

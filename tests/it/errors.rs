@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use sparkbot_api::{ApiKey, ClientConfig, Error, ErrorFacts};
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, api_error, authed, client, client_without_retries, device_id,
-    operations, server,
+    DEVICE_ID, MockServerExt, api_error, assert_invalid_request, authed, client,
+    client_without_retries, device_id, operations, server,
 };
 
 fn error_response(
@@ -247,6 +247,6 @@ async fn invalid_input_fails_before_any_request() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }

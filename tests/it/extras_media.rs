@@ -9,7 +9,7 @@ use serde_json::json;
 use sparkbot_api::types::{self, FileKind, MediaFormat};
 use sparkbot_api::{ApiKey, ClientConfig};
 use sparkbot_extras::{Error, FileSource, SparkBot, UploadOutcome};
-use sparkbot_tests::{DEVICE_ID, TEST_API_KEY, authed};
+use sparkbot_tests::{DEVICE_ID, TEST_API_KEY, assert_invalid_request, authed};
 
 const FILE_ID: &str = "64a1b2c3d4e5f60718293a4b";
 
@@ -70,7 +70,7 @@ async fn low_level_upload_is_multipart_and_returns_the_file_array() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, sparkbot_api::Error::InvalidRequest(_)));
+    assert_invalid_request(&err);
 }
 
 /// The text of one multipart part as it is on the wire: its header line, a blank line, the value.

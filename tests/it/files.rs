@@ -7,7 +7,8 @@ use sparkbot_api::types::{
     self, FileExpiration, FileKind, FileOrigin, FilePermission, FileStatus, MediaFormat,
 };
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, api_error, authed, client, from_json, read_all, server,
+    DEVICE_ID, MockServerExt, api_error, assert_invalid_request, authed, client, from_json,
+    read_all, server,
 };
 
 const FILE_ID: &str = "6a1b2c3d4e5f6a7b8c9d0e1f";
@@ -195,10 +196,7 @@ async fn search_files_rejects_a_bad_owner_before_io() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 

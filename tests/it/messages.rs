@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 use sparkbot_api::Error;
 use sparkbot_api::types::{self, MessageStatus, SendMessageRequest};
-use sparkbot_tests::{DEVICE_ID, MESSAGE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MESSAGE_ID, MockServerExt, assert_invalid_request, authed, client, from_json, server,
+};
 
 /// A WhatsApp message ID (20 hex), as the node's quote, reaction, vote and forward fields take.
 const WA_ID: &str = "3EB0C767D26A1B2C3D4E";
@@ -426,7 +428,7 @@ async fn search_messages_refuses_a_device_that_is_neither_id_nor_phone() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 
@@ -462,7 +464,7 @@ async fn get_message_sends_include_joined_and_decodes_an_unknown_status() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(1);
 }
 

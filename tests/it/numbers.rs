@@ -7,7 +7,9 @@ use sparkbot_api::types::{
     self, DevicePlan, DeviceRebootPolicy, DeviceRetentionPolicy, DeviceStatus, DeviceStatusFilter,
     SessionStatusFilter,
 };
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, read_all, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, assert_invalid_request, authed, client, from_json, read_all, server,
+};
 
 const OTHER_DEVICE: &str = "5f0a1b2c3d4e5f6a7b8c9d0f";
 const AGENT: &str = "64b7c8d9e0f1a2b3c4d5e6f7";
@@ -130,7 +132,7 @@ async fn get_device_refuses_an_include_value_the_node_does_not_offer() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 

@@ -3,9 +3,10 @@
 //! the quick reply chosen in the body.
 
 use serde_json::json;
-use sparkbot_api::Error;
 use sparkbot_api::types::{self, QuickReplyPermission, QuickReplyScope};
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, device_id, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, assert_invalid_request, authed, client, device_id, from_json, server,
+};
 
 const QR: &str = "67d1e2f3a4b5c6d7e8f9a0b1";
 const AGENT: &str = "65a1b2c3d4e5f6a7b8c9d0e2";
@@ -136,7 +137,7 @@ async fn four_keywords_are_refused_before_io() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 
@@ -231,6 +232,6 @@ async fn delete_quick_replies_refuses_an_empty_list_before_io() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }

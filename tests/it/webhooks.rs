@@ -9,7 +9,9 @@ use sparkbot_api::types::{
     self, WebhookEntityStatus, WebhookEventName, WebhookLogEvent, WebhookMessageAck,
     WebhookMessageFlow,
 };
-use sparkbot_tests::{DEVICE_ID, MockServerExt, authed, client, from_json, server};
+use sparkbot_tests::{
+    DEVICE_ID, MockServerExt, assert_invalid_request, authed, client, from_json, server,
+};
 
 const WEBHOOK_ID: &str = "5e8f9a0b1c2d3e4f5a6b7c8d";
 const OTHER_DEVICE: &str = "5f0a1b2c3d4e5f6a7b8c9d0f";
@@ -99,7 +101,7 @@ async fn list_webhooks_refuses_a_size_over_200_and_a_one_letter_search() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 

@@ -4,7 +4,8 @@
 use serde_json::json;
 use sparkbot_api::types::{self, ProfileBusinessCategory};
 use sparkbot_tests::{
-    DEVICE_ID, MockServerExt, authed, client, device_id, from_json, read_all, server,
+    DEVICE_ID, MockServerExt, assert_invalid_request, authed, client, device_id, from_json,
+    read_all, server,
 };
 
 #[tokio::test]
@@ -121,10 +122,7 @@ async fn update_device_profile_refuses_more_than_two_websites_before_io() {
         .send()
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert_invalid_request(&err);
     mock.assert_calls(0);
 }
 

@@ -125,3 +125,13 @@ pub fn api_error(status: u16, error_code: &str, message: &str) -> types::ApiErro
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
     serde_json::from_value(value).expect("fixture matches the generated type")
 }
+
+/// Asserts that a call was refused before any I/O, as `Error::InvalidRequest` (a bad argument,
+/// a value outside the spec's limits).
+#[track_caller]
+pub fn assert_invalid_request<T: std::fmt::Debug>(err: &sparkbot_api::Error<T>) {
+    assert!(
+        matches!(err, sparkbot_api::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
+}
